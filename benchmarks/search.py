@@ -1,0 +1,159 @@
+"""Search latency and memory: Karlsruhe data and a synthetic city of 10,000 facilities.
+
+    python benchmarks/search.py [--queries ../shared/eval/dev_queries.jsonl] [--rounds 20]
+
+For each catalogue size it runs every query of the set `rounds` times through
+`SearchEngine.search` (understanding, ranking and next dates of the shown results),
+and the same queries through a naive baseline in the same process: rapidfuzz
+WRatio of the question against every facility name. It prints p50/p99 per query,
+the ratio baseline/ours, the peak RSS, and ends with one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from knowledge.catalogue import CATEGORY_KEYS, load_catalogue  # noqa: E402
+from knowledge.db import make_engine, prepare_database  # noqa: E402
+from knowledge.hours import parse_hours  # noqa: E402
+from knowledge.index import load_index  # noqa: E402
+from knowledge.records import FacilityRecord, ScheduleRecord  # noqa: E402
+from knowledge.schedules import BERLIN  # noqa: E402
+from knowledge.search import SearchEngine  # noqa: E402
+
+NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN)
+FALLBACK_QUERIES = [
+    "Elterncafé in Durlach", "Seniorentreff Mühlburg", "jugendzentrum suedstadt",
+    "Ich wohne in der Kaiserallee, wo ist das nächste Elterncafé?", "Bürgerverein 76185",
+    "Durlach'ta yaşlılar için buluşma yeri var mı?", "مركز الأسرة في Neureut",
+    "Молодіжний клуб Südstadt", "Ich möchte ehrenamtlich helfen", "Hallo!",
+]
+WORDS = [
+    "Sonnen", "Linden", "Garten", "Bach", "Wald", "Rosen", "Markt", "Kirch", "Brunnen", "Eichen",
+    "Hof", "Feld", "Berg", "Mühlen", "Schloss", "Stern", "Regenbogen", "Löwen", "Pfau", "Tulpen",
+]
+KINDS = {
+    "buergerzentrum": "Bürgerzentrum", "startpunkt_elterncafe": "Elterncafé",
+    "kinder_familienzentrum": "Familienzentrum", "kinder_jugendhaus": "Jugendhaus",
+    "seniorenbegegnung": "Seniorentreff", "mehrgenerationenhaus": "Mehrgenerationenhaus",
+    "quartiersarbeit": "Quartiersbüro", "wohncafe": "Wohncafé", "buergerverein": "Bürgerverein",
+    "seniorenbuero": "Seniorenberatung", "pflegestuetzpunkt": "Pflegeberatung",
+    "asd": "Sozialer Dienst", "integration": "Integrationsberatung",
+    "stadtteilkoordination": "Stadtteilkoordination",
+}
+HOURS = ["dienstags 15–17 Uhr", "Mo + Do 9–12 Uhr", "jeden 2. Samstag im Monat 20–23 Uhr", "", ""]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_queries(path: Path | None) -> list[dict]:
+    if path and path.exists():
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [{"text": t} for t in FALLBACK_QUERIES]
+
+
+def synthetic(engine: SearchEngine, n: int, seed: int = 7) -> list[FacilityRecord]:
+    """n facilities spread over the real districts, named like real ones, some with hours."""
+    rnd = random.Random(seed)
+    districts = list(engine.gazetteer.districts.values())
+    out = []
+    for i in range(n):
+        d = rnd.choice(districts)
+        x0, y0, x1, y1 = d.area.bbox
+        while True:
+            lat, lon = rnd.uniform(y0, y1), rnd.uniform(x0, x1)
+            if d.area.contains(lat, lon):
+                break
+        cat = rnd.choice(CATEGORY_KEYS)
+        name = f"{KINDS[cat]} {rnd.choice(WORDS)}{rnd.choice(WORDS).lower()} {d.name} {i}"
+        specs = parse_hours(rnd.choice(HOURS)).specs
+        out.append(FacilityRecord(
+            id=i + 1, slug=f"syn-{i}", name=name, category=cat, categories=(cat,), district=d.number,
+            lat=lat, lon=lon, location_exact=True, location_precision="exact",
+            schedules=tuple(ScheduleRecord(s) for s in specs),
+        ))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def measure(engine: SearchEngine, queries: list[dict], rounds: int) -> dict:
+    names = [f.name for f in engine.facilities]
+    ours, base = [], []
+    for q in queries:  # warm caches once, as a running bot would be
+        engine.search(q["text"], lang=q.get("lang"), lat=q.get("lat"), lon=q.get("lon"), now=NOW)
+    for _ in range(rounds):
+        for q in queries:
+            t0 = time.perf_counter()
+            engine.search(q["text"], lang=q.get("lang"), lat=q.get("lat"), lon=q.get("lon"), now=NOW)
+            t1 = time.perf_counter()
+            process.extract(q["text"], names, scorer=fuzz.WRatio, limit=5)
+            t2 = time.perf_counter()
+            ours.append((t1 - t0) * 1000)
+            base.append((t2 - t1) * 1000)
+    p99, b99 = percentile(ours, 99), percentile(base, 99)
+    return {
+        "facilities": len(engine.facilities),
+        "queries": len(queries) * rounds,
+        "p50_ms": round(statistics.median(ours), 3),
+        "p99_ms": round(p99, 3),
+        "baseline_p50_ms": round(statistics.median(base), 3),
+        "baseline_p99_ms": round(b99, 3),
+        "ratio": round(b99 / p99, 2) if p99 else None,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+async def karlsruhe_engine() -> SearchEngine:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = make_engine(f"sqlite+aiosqlite:///{tmp}/bench.db")
+        try:
+            await prepare_database(db)
+            return await load_index(db)
+        finally:
+            await db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=Path, default=ROOT.parent / "shared" / "eval" / "dev_queries.jsonl")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--size", type=int, default=10_000)
+    args = parser.parse_args()
+    queries = load_queries(args.queries)
+    real = asyncio.run(karlsruhe_engine())
+    figures = {"karlsruhe": measure(real, queries, args.rounds)}
+    t0 = time.perf_counter()
+    big = SearchEngine(load_catalogue(), real.gazetteer, synthetic(real, args.size))
+    build_s = time.perf_counter() - t0
+    figures[f"synthetic_{args.size}"] = {**measure(big, queries, args.rounds), "index_build_s": round(build_s, 2)}
+    for label, f in figures.items():
+        print(f"{label:>16}: {f['facilities']:>6} facilities  p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms"
+              f"  | baseline p50 {f['baseline_p50_ms']:.2f} ms  p99 {f['baseline_p99_ms']:.2f} ms"
+              f"  | ratio {f['ratio']}x  | peak RSS {f['peak_rss_mb']} MB")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Plain-text rendering of an answer for the terminal (`quartier ask`)."""
+
+from __future__ import annotations
+
+from babel.dates import format_datetime
+
+from knowledge.catalogue import category_label
+from knowledge.search import Answer
+
+
+def render_answer(answer: Answer) -> str:
+    lang = answer.understanding.language
+    lines: list[str] = []
+    district = answer.district
+    head = f"Absicht: {answer.intent}"
+    if district is not None:
+        head += f" · Stadtteil: {answer.district_names.get(district)}"
+    lines.append(head)
+    if not answer.results:
+        lines.append("Keine passenden Orte gefunden.")
+    for i, r in enumerate(answer.results, 1):
+        f = r.facility
+        lines.append("")
+        lines.append(f"{i}. {f.name} – {category_label(r.category, lang)}")
+        if r.distance_m is not None:
+            lines.append(f"   {r.distance_m / 1000:.1f} km, etwa {r.walk_minutes} Min. zu Fuß")
+        if r.in_district is False:
+            lines.append("   (nicht im genannten Stadtteil – nächstgelegene Alternative)")
+        if f.address:
+            lines.append(f"   {f.address}")
+        if not f.location_exact and f.lat is not None:
+            lines.append("   Lage nur ungefähr bekannt")
+        for d in r.next_dates:
+            lines.append(f"   Termin: {format_datetime(d, 'EEE d. MMM, HH:mm', locale='de_DE')}")
+        if f.hours_text:
+            lines.append(f"   Zeiten: {f.hours_text}")
+        for label, value in (("Tel.", f.phone), ("E-Mail", f.email), ("Web", f.website)):
+            if value:
+                lines.append(f"   {label} {value}")
+    return "\n".join(lines)

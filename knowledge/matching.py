@@ -1,0 +1,124 @@
+"""Find vocabulary terms in a question: exact, compound, prefix and typo-tolerant.
+
+Every term is looked up by its squashed key, so "Senioren Treff", "Seniorentreff"
+and "Senioren-Treff" are one key. Spans of adjacent tokens are tried so compounds
+written apart still match; typos are forgiven by edit distance (rapidfuzz) within a
+bucket of keys sharing the first letter, which keeps the lookup cheap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.catalogue import Term
+from knowledge.text import arabic_variants
+
+MAX_SPAN = 5
+MIN_FUZZY_LEN = 5
+MIN_PREFIX_LEN = 6
+NO_PREFIX_KINDS = frozenset({"intent", "street"})
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    end: int  # exclusive token index
+    terms: tuple[Term, ...]
+    score: float  # 1.0 exact; lower for prefix and typo matches
+
+    @property
+    def kind(self) -> str:
+        return self.terms[0].kind
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def allowed_edits(length: int) -> int:
+    if length < MIN_FUZZY_LEN:
+        return 0
+    return 1 if length < 9 else 2
+
+
+class Vocabulary:
+    """All terms of the catalogue and the gazetteer, indexed for span lookup."""
+
+    def __init__(self, terms: Iterable[Term], stopwords: frozenset[str] = frozenset()):
+        self.exact: dict[str, list[Term]] = defaultdict(list)
+        for term in terms:
+            if term.key:
+                self.exact[term.key].append(term)
+        self.stopwords = stopwords
+        self.max_span = min(MAX_SPAN, max((t.ntokens for ts in self.exact.values() for t in ts), default=1) + 1)
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for key in self.exact:
+            if len(key) >= MIN_FUZZY_LEN:
+                buckets[key[0]].append(key)
+        self.buckets = dict(buckets)
+
+    def _lookup(self, key: str) -> tuple[list[Term], float]:
+        terms = self.exact.get(key)
+        if terms:
+            return terms, 1.0
+        for variant in arabic_variants(key):
+            if variant in self.exact:
+                return self.exact[variant], 0.97
+        return [], 0.0
+
+    def _prefix(self, key: str) -> tuple[list[Term], float]:
+        # "Seniorentreffs", "Jugendhauses", "Familienzentren": a known word plus an ending
+        for cut in range(len(key) - 1, MIN_PREFIX_LEN - 1, -1):
+            terms = [t for t in self.exact.get(key[:cut], ()) if t.kind not in NO_PREFIX_KINDS]
+            if terms:
+                return terms, 0.9 - 0.02 * min(4, len(key) - cut)
+        return [], 0.0
+
+    def _fuzzy(self, key: str) -> tuple[list[Term], float]:
+        edits = allowed_edits(len(key))
+        bucket = self.buckets.get(key[0]) if edits else None
+        if not bucket:
+            return [], 0.0
+        found = process.extractOne(key, bucket, scorer=Levenshtein.distance, score_cutoff=edits)
+        if not found:
+            return [], 0.0
+        cand, dist, _ = found
+        if allowed_edits(len(cand)) < dist:
+            return [], 0.0
+        return self.exact[cand], 0.92 - 0.07 * dist
+
+    def candidates(self, toks: list[str]) -> list[Match]:
+        """Every span of the question that names a term, possibly overlapping."""
+        found: list[Match] = []
+        n = len(toks)
+        for i in range(n):
+            key = ""
+            for j in range(i, min(n, i + self.max_span)):
+                key += toks[j]
+                terms, score = self._lookup(key)
+                span_has_stop = any(t in self.stopwords for t in toks[i : j + 1])
+                if not terms and not span_has_stop and j - i < 2:
+                    terms, score = self._prefix(key) if j == i else ([], 0.0)
+                    if not terms:
+                        terms, score = self._fuzzy(key)
+                if terms:
+                    found.append(Match(i, j + 1, tuple(terms), score))
+        return found
+
+
+def select(matches: list[Match]) -> list[Match]:
+    """Non-overlapping matches, longest and best first (a compound beats its parts)."""
+    chosen: list[Match] = []
+    taken: set[int] = set()
+    for m in sorted(matches, key=lambda m: (-(m.length + m.score), m.start)):
+        span = set(range(m.start, m.end))
+        if span & taken:
+            continue
+        chosen.append(m)
+        taken |= span
+    return sorted(chosen, key=lambda m: m.start)

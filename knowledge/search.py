@@ -1,0 +1,365 @@
+"""Understand a question and rank the places that answer it.
+
+One `SearchEngine` holds the catalogue, the gazetteer and all facilities in memory;
+`search()` is synchronous and cheap, so the chat, the CLI and the tests call the
+same code. Steps: tokens -> vocabulary matches -> intent, categories, place ->
+candidate facilities -> ranking by name match, category fit and distance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.catalogue import Catalogue
+from knowledge.geo import haversine_m, walk_minutes
+from knowledge.matching import Match, Vocabulary, allowed_edits, select
+from knowledge.places import Gazetteer, Place
+from knowledge.records import FacilityRecord
+from knowledge.schedules import BERLIN, next_occurrences
+from knowledge.text import has_digit, tokens
+
+ACCEPT_RATIO = 0.85  # categories scoring within this share of the best one count as asked for
+MIN_CATEGORY_SCORE = 0.3
+AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its best match
+NAME_COVERAGE = 0.6
+NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
+COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
+SCRIPT_LANGS = (
+    (re.compile(r"[\u0600-\u06ff]"), "ar"),
+    (re.compile(r"[іїєґІЇЄҐ]"), "uk"),
+    (re.compile(r"[\u0400-\u04ff]"), "ru"),
+    (re.compile(r"[şğıŞĞİ]"), "tr"),
+)
+
+
+@dataclass(slots=True)
+class Understanding:
+    """What the question asks: language, intent, categories, place, leftover words."""
+
+    text: str
+    language: str
+    intent: str
+    categories: list[tuple[str, float]]  # best first, with scores
+    target_groups: list[str]
+    place: Place
+    residual: list[str]
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> list[str]:
+        if not self.categories:
+            return []
+        top = self.categories[0][1]
+        return [k for k, s in self.categories if s >= max(MIN_CATEGORY_SCORE, ACCEPT_RATIO * top)]
+
+
+@dataclass(slots=True)
+class Result:
+    facility: FacilityRecord
+    category: str
+    distance_m: float | None
+    in_district: bool | None  # None when the question named no district
+    name_match: bool = False
+    next_dates: list[dt.datetime] = field(default_factory=list)
+
+    @property
+    def walk_minutes(self) -> int | None:
+        return None if self.distance_m is None else walk_minutes(self.distance_m)
+
+
+@dataclass(slots=True)
+class Answer:
+    understanding: Understanding
+    results: list[Result]
+    district_names: dict[int, str]
+    total: int = 0  # matching places before the limit
+
+    @property
+    def intent(self) -> str:
+        return self.understanding.intent
+
+    @property
+    def district(self) -> int | None:
+        return self.understanding.place.district
+
+    @property
+    def categories(self) -> list[str]:
+        """Category keys best first; the first result's category leads when there is one."""
+        keys = [k for k, _ in self.understanding.categories]
+        if self.results and self.understanding.categories:
+            lead = self.results[0].category
+            keys = [lead] + [k for k in keys if k != lead]
+        return keys
+
+    def _district_json(self, number: int | None) -> dict | None:
+        if number is None:
+            return None
+        return {"number": number, "name": self.district_names.get(number)}
+
+    def to_json(self, query_id: str | None = None) -> dict:
+        u = self.understanding
+        return {
+            "id": query_id,
+            "text": u.text,
+            "language": u.language,
+            "intent": u.intent,
+            "categories": self.categories,
+            "district": self._district_json(u.place.district),
+            "results": [self._result_json(r) for r in self.results],
+        }
+
+    def _result_json(self, r: Result) -> dict:
+        f = r.facility
+        return {
+            "name": f.name,
+            "category": r.category,
+            "district": self._district_json(f.district),
+            "address": f.address,
+            "lat": f.lat,
+            "lon": f.lon,
+            "location_exact": f.location_exact,
+            "distance_m": None if r.distance_m is None else round(r.distance_m),
+            "walk_minutes": r.walk_minutes,
+            "next_dates": [d.isoformat() for d in r.next_dates],
+            "hours_text": f.hours_text,
+            "contact": {"phone": f.phone, "email": f.email, "website": f.website},
+            "source_url": f.source_url,
+        }
+
+
+class NameIndex:
+    """Inverted index of facility-name words, for questions that name a place."""
+
+    def __init__(self, facilities: Iterable[FacilityRecord], stopwords: frozenset[str]):
+        self.postings: dict[str, list[FacilityRecord]] = defaultdict(list)
+        self.sizes: dict[int, float] = {}
+        for f in facilities:
+            for tok in set(tokens(f.name)):
+                if len(tok) >= 2 and tok not in stopwords and not has_digit(tok):
+                    self.postings[tok].append(f)
+        n = max(1, len({f.id for fs in self.postings.values() for f in fs}))
+        self.idf = {t: math.log(1 + n / len(fs)) for t, fs in self.postings.items()}
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for tok in self.postings:
+            if len(tok) >= 5:
+                buckets[tok[0]].append(tok)
+        self.buckets = dict(buckets)
+
+    def _word(self, tok: str) -> str | None:
+        if tok in self.postings:
+            return tok
+        edits = allowed_edits(len(tok))
+        bucket = self.buckets.get(tok[0]) if edits else None
+        if not bucket:
+            return None
+        hit = process.extractOne(tok, bucket, scorer=Levenshtein.distance, score_cutoff=edits)
+        return hit[0] if hit else None
+
+    def lookup(self, words: list[str]) -> dict[int, tuple[float, FacilityRecord]]:
+        """Facilities whose names cover most of `words` (idf-weighted), with the coverage."""
+        resolved = [(w, self._word(w)) for w in words]
+        total = sum(self.idf.get(r, math.log(2)) if r else math.log(2) for _, r in resolved)
+        if not total:
+            return {}
+        gained: dict[int, float] = defaultdict(float)
+        by_id: dict[int, FacilityRecord] = {}
+        known = [r for _, r in resolved if r]
+        for r in known:
+            if len(self.postings[r]) > NAME_MAX_DF:
+                continue
+            for f in self.postings[r]:
+                by_id[f.id] = f
+        if not by_id:
+            return {}
+        for r in known:
+            posting_ids = {f.id for f in self.postings[r]} if len(self.postings[r]) <= NAME_MAX_DF else None
+            for fid in by_id:
+                if posting_ids is None:
+                    if r in set(tokens(by_id[fid].name)):
+                        gained[fid] += self.idf[r]
+                elif fid in posting_ids:
+                    gained[fid] += self.idf[r]
+        return {
+            fid: (g / total, by_id[fid]) for fid, g in gained.items() if g / total >= NAME_COVERAGE
+        }
+
+
+class SearchEngine:
+    def __init__(self, catalogue: Catalogue, gazetteer: Gazetteer, facilities: Iterable[FacilityRecord]):
+        self.catalogue = catalogue
+        self.gazetteer = gazetteer
+        self.facilities = list(facilities)
+        self.vocabulary = Vocabulary([*catalogue.terms, *gazetteer.terms()], catalogue.stopwords)
+        self.by_category: dict[str, list[FacilityRecord]] = defaultdict(list)
+        for f in self.facilities:
+            for c in f.categories:
+                self.by_category[c].append(f)
+        self.by_slug = {f.slug: f for f in self.facilities}
+        self.names = NameIndex(self.facilities, catalogue.stopwords)
+        self.district_names = {n: d.name for n, d in gazetteer.districts.items()}
+
+    # -- understanding ------------------------------------------------------------
+    def understand(self, text: str, lang: str | None = None,
+                   lat: float | None = None, lon: float | None = None) -> Understanding:
+        toks = tokens(text)
+        found = [m for m in self.vocabulary.candidates(toks)]
+        found = [p for m in found if (p := self.gazetteer.plausible(toks, m)) is not None]
+        matches = select(found)
+        place = self.gazetteer.resolve(toks, matches, lat, lon)
+        used = {i for m in matches for i in range(m.start, m.end)}
+        used |= {i for a, b in place.spans for i in range(a, b)}
+        residual = [
+            t for i, t in enumerate(toks)
+            if i not in used and t not in self.catalogue.stopwords and not has_digit(t) and len(t) >= 2
+        ]
+        categories, groups = self._categories(matches)
+        intents = {t.targets[0][0] for m in matches for t in m.terms if t.kind == "intent"}
+        language = lang or self._language(text, matches)
+        intent = self._intent(text, intents, categories, place, residual)
+        return Understanding(text, language, intent, categories, groups, place, residual, matches)
+
+    @staticmethod
+    def _categories(matches: list[Match]) -> tuple[list[tuple[str, float]], list[str]]:
+        evidence: dict[str, list[float]] = defaultdict(list)
+        groups: list[str] = []
+        for m in matches:
+            best: dict[str, float] = {}
+            for t in m.terms:
+                targets = t.targets
+                if t.kind == "target_group":
+                    groups.append(targets[0][0])
+                    targets = targets[1:]
+                elif t.kind not in ("category", "need"):
+                    continue
+                for key, weight in targets:
+                    best[key] = max(best.get(key, 0.0), weight * m.score)
+            for key, w in best.items():
+                evidence[key].append(w)
+        scored = []
+        for key, ws in evidence.items():
+            ws.sort(reverse=True)
+            scored.append((key, ws[0] + AGREEMENT_BONUS * sum(ws[1:])))
+        scored.sort(key=lambda kv: -kv[1])
+        return scored, list(dict.fromkeys(groups))
+
+    @staticmethod
+    def _language(text: str, matches: list[Match]) -> str:
+        for rx, lang in SCRIPT_LANGS:
+            if rx.search(text):
+                if lang in ("uk", "ru"):
+                    votes = [t.lang for m in matches for t in m.terms if t.lang in ("uk", "ru")]
+                    if votes and lang == "ru" and votes.count("uk") > votes.count("ru"):
+                        return "uk"
+                return lang
+        votes: dict[str, float] = defaultdict(float)
+        for m in matches:
+            langs = {t.lang for t in m.terms if t.lang}
+            for lg in langs:
+                votes[lg] += 1 / len(langs)
+        if votes:
+            best = max(votes.items(), key=lambda kv: (kv[1], kv[0] == "de"))
+            if best[0] != "de" and votes.get("de", 0) >= best[1]:
+                return "de"
+            return best[0]
+        return "de"
+
+    @staticmethod
+    def _intent(text: str, intents: set[str], categories, place: Place, residual: list[str]) -> str:
+        if "volunteer" in intents:
+            return "volunteer"
+        if "meetings" in intents:
+            return "meetings"
+        if categories:
+            return "find_offers"
+        if "help" in intents or text.strip().startswith("/"):
+            return "help"
+        if "smalltalk" in intents and place.kind == "none" and len(residual) <= 3:
+            return "smalltalk"
+        return "find_offers"
+
+    # -- ranking ------------------------------------------------------------------
+    def search(self, text: str, *, lang: str | None = None, lat: float | None = None,
+               lon: float | None = None, now: dt.datetime | None = None, limit: int = 5,
+               offset: int = 0) -> Answer:
+        u = self.understand(text, lang, lat, lon)
+        ranked = self.rank(u)
+        page = ranked[offset : offset + limit]
+        now = now or dt.datetime.now(BERLIN)
+        for r in page:
+            r.next_dates = self.next_dates(r.facility, now)
+        return Answer(u, page, self.district_names, total=len(ranked))
+
+    def rank(self, u: Understanding) -> list[Result]:
+        if u.intent in ("help", "smalltalk"):
+            return []
+        accepted = u.accepted
+        scores = dict(u.categories)
+        named = self.names.lookup(u.residual) if u.residual else {}
+        if u.intent in ("volunteer", "meetings") and not accepted:
+            accepted = list(COORDINATION) if u.intent == "volunteer" else [COORDINATION[0]]
+        if accepted:
+            pool = {f.id: f for c in accepted for f in self.by_category.get(c, ())}
+        elif named or u.place.kind != "none":
+            pool = {f.id: f for f in self.facilities} if not named else {}
+        else:
+            pool = {}
+        for _, f in named.values():
+            pool[f.id] = f
+        place = u.place
+        near = {place.district, *place.alternatives} if place.kind in ("district", "postcode") else set()
+        results = []
+        for f in pool.values():
+            cat = next((c for c in f.categories if c in accepted), f.category)
+            dist = (
+                haversine_m(place.lat, place.lon, f.lat, f.lon)
+                if place.has_point and f.lat is not None and f.lon is not None
+                else None
+            )
+            in_district = (f.district in near) if near else (
+                f.district == place.district if place.district is not None else None
+            )
+            results.append(Result(f, cat, dist, in_district, f.id in named))
+        named_cov = {fid: cov for fid, (cov, _) in named.items()}
+
+        def key(r: Result):
+            far = r.distance_m if r.distance_m is not None else math.inf
+            name_rank = -named_cov.get(r.facility.id, 0.0)
+            if place.kind in ("district", "postcode"):
+                return (name_rank, not r.in_district, far, -scores.get(r.category, 0), r.facility.name)
+            if place.has_point:
+                return (name_rank, far, -scores.get(r.category, 0), r.facility.name)
+            return (name_rank, -scores.get(r.category, 0), r.facility.lat is None, r.facility.name)
+
+        results.sort(key=key)
+        return results
+
+    @staticmethod
+    def occurrences(f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[tuple[dt.datetime, int | None]]:
+        """Next start times with their durations, merged over all schedules of a facility."""
+        found: dict[dt.datetime, int | None] = {}
+        for s in f.schedules:
+            for start in next_occurrences(s.spec, now=now, count=count, valid_from=s.valid_from,
+                                          valid_to=s.valid_to, anchor=s.anchor):
+                found.setdefault(start, s.spec.duration_minutes)
+        return sorted(found.items())[:count]
+
+    def next_dates(self, f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[dt.datetime]:
+        return [start for start, _ in self.occurrences(f, now, count)]
+
+    def find_facility(self, ref: str) -> FacilityRecord | None:
+        """A facility by slug, or the best name match for a free-text reference."""
+        if ref in self.by_slug:
+            return self.by_slug[ref]
+        words = [t for t in tokens(ref) if t not in self.catalogue.stopwords]
+        hits = self.names.lookup(words)
+        if not hits:
+            return None
+        return max(hits.values(), key=lambda h: (h[0], -len(h[1].name)))[1]

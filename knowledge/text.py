@@ -1,0 +1,74 @@
+"""Text normalisation shared by the catalogue, place resolution and search.
+
+Both sides of every comparison go through `fold`, so "Mühlburg", "Muehlburg" and
+"muhlburg" meet, and so do "Straße", "Strasse" and "Str.".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_STRIP = dict.fromkeys(map(ord, "'’`´\u0640"), None)  # apostrophes, Arabic tatweel
+_SPECIAL = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ё": "е"})
+_UMLAUT_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+_NON_WORD = re.compile(r"[^\w]+")
+_DIGITS = re.compile(r"\d")
+# street-type words, folded, and their canonical short form
+_STREET_SUFFIXES = (("strasse", "str"), ("stra", "str"))
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """Fold one word: lower case, no diacritics, ß->ss, German umlaut digraphs collapsed."""
+    w = _strip_marks(word.lower().translate(_SPECIAL)).translate(_STRIP)
+    # "Muehlburg" -> "muhlburg" to meet "Mühlburg" -> "muhlburg"; applied to both sides
+    # of every comparison, so the rare false merge ("neue" -> "neu") costs nothing.
+    return _UMLAUT_DIGRAPHS.sub(lambda m: m.group(1)[0], w)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens; apostrophes split Turkish suffixes ("Durlach'ta" -> durlach, ta)."""
+    text = re.sub(r"['’]", " ", text)
+    return [fold_word(t) for t in _NON_WORD.split(text.replace("_", " ")) if t]
+
+
+def fold(text: str) -> str:
+    """Folded text with single spaces between tokens."""
+    return " ".join(tokens(text))
+
+
+def squash(text: str) -> str:
+    """Folded text with no separators: the key for compound matching ("Eltern-Kind" = "elternkind")."""
+    return "".join(tokens(text))
+
+
+def street_key(name: str) -> str:
+    """Key for a street name: "Herrenalber Straße", "herrenalber str." -> "herrenalberstr"."""
+    key = squash(name)
+    for long, short in _STREET_SUFFIXES:
+        if key.endswith(long):
+            return key[: -len(long)] + short
+    return key
+
+
+def arabic_variants(token: str) -> list[str]:
+    """The token without Arabic article/preposition prefixes, for matching "الأسرة" to "أسرة"."""
+    out = []
+    for prefix in _ARABIC_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
+            out.append(token[len(prefix) :])
+    if token.startswith(("و", "ب", "ل")) and len(token) > 3:
+        out.append(token[1:])
+    return out
+
+
+def has_digit(token: str) -> bool:
+    return bool(_DIGITS.search(token))

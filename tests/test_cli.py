@@ -1,0 +1,113 @@
+"""The `quartier` command line contract, run in-process through typer's runner."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db_env(seeded_url, monkeypatch):
+    monkeypatch.setenv("QUARTIER_DATABASE_URL", seeded_url)
+    return seeded_url
+
+
+def test_ask_json_answers_from_seeded_database(db_env):
+    result = runner.invoke(app, ["ask", "Seniorentreff Durlach", "--json", "--now", "2026-11-24T09:00"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["intent"] == "find_offers"
+    assert data["categories"][0] == "seniorenbegegnung"
+    assert data["district"] == {"number": 19, "name": "Durlach"}
+    assert data["results"][0]["category"] == "seniorenbegegnung"
+    assert data["results"][0]["district"]["number"] == 19
+
+
+def test_ask_with_point_reports_distance(db_env):
+    result = runner.invoke(app, ["ask", "Jugendhaus", "--lat", "48.999", "--lon", "8.417", "--json"])
+    data = json.loads(result.stdout)
+    assert data["district"]["number"] == 3
+    assert data["results"][0]["distance_m"] is not None and data["results"][0]["walk_minutes"] >= 1
+
+
+def test_lat_without_lon_is_refused(db_env):
+    result = runner.invoke(app, ["ask", "Jugendhaus", "--lat", "48.999"])
+    assert result.exit_code != 0
+
+
+def test_batch_keeps_order_and_echoes_ids(db_env, tmp_path):
+    lines = [
+        {"id": "b2", "text": "Hallo!"},
+        {"id": "b1", "text": "Elterncafé hier", "lat": 48.993, "lon": 8.46},
+        {"id": "b3", "text": "gençlik evi Südstadt", "lang": "tr"},
+    ]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ask", "--batch", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["id"] for a in answers] == ["b2", "b1", "b3"]
+    assert answers[0]["intent"] == "smalltalk"
+    assert answers[1]["district"]["number"] == 19
+    assert answers[2]["language"] == "tr" and answers[2]["results"][0]["category"] == "kinder_jugendhaus"
+
+
+def test_readable_answer_mentions_place_and_walk(db_env):
+    result = runner.invoke(app, ["ask", "Jugendhaus", "--lat", "48.999", "--lon", "8.417"])
+    assert result.exit_code == 0
+    assert "zu Fuß" in result.stdout and "Kinder- und Jugendtreff Südstadt" in result.stdout
+
+
+def test_calendar_writes_ics_for_a_facility(db_env, tmp_path):
+    out = tmp_path / "t.ics"
+    result = runner.invoke(app, ["calendar", "LA ViE", "--out", str(out), "--now", "2026-11-24T09:00"])
+    assert result.exit_code == 0, result.output
+    body = out.read_text()
+    assert body.count("BEGIN:VEVENT") == 5 and "LA ViE" in body and "TZID=Europe/Berlin" in body
+
+
+def test_calendar_for_unknown_facility_fails_politely(db_env):
+    result = runner.invoke(app, ["calendar", "gibt es nicht xyz"])
+    assert result.exit_code == 1
+
+
+def test_db_upgrade_then_ask_on_a_fresh_database(tmp_path, monkeypatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("QUARTIER_DATABASE_URL", url)
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "seeded" in result.stdout
+    again = runner.invoke(app, ["db", "upgrade"])
+    assert "up to date" in again.stdout
+
+
+def test_import_bad_file_changes_nothing_and_names_rows(tmp_path, monkeypatch):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'imp.db'}"
+    monkeypatch.setenv("QUARTIER_DATABASE_URL", url)
+    before = tmp_path / "before.csv"
+    assert runner.invoke(app, ["export", str(before)]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    header = before.read_text(encoding="utf-8").splitlines()[0]
+    cols = header.split(",")
+
+    def row(**kw):
+        return ",".join(str(kw.get(c, "")) for c in cols)
+
+    bad.write_text("\n".join([
+        header,
+        row(name="Neues Elterncafé", category="startpunkt_elterncafe", district="8"),
+        row(name="", category="buergerzentrum", district="8"),
+        row(name="Irgendwas", category="kneipe", district="8"),
+        row(name="In Berlin", category="buergerzentrum", lat="52.52", lon="13.40"),
+    ]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 1
+    for line in ("Zeile 3", "Zeile 4", "Zeile 5"):
+        assert line in result.output
+    after = tmp_path / "after.csv"
+    assert runner.invoke(app, ["export", str(after)]).exit_code == 0
+    assert after.read_bytes() == before.read_bytes()

@@ -1,0 +1,43 @@
+"""Alembic migrations match the ORM models on every backend."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from knowledge.db import current_revision
+from knowledge.models import Base
+
+
+async def test_migrated_schema_equals_models(empty_engine):
+    async with empty_engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert diff == []
+    assert set(Base.metadata.tables) <= tables
+    assert await current_revision(empty_engine) is not None
+
+
+async def test_seed_loads_all_districts_and_facilities(seeded_engine):
+    from sqlalchemy import func, select
+
+    from knowledge.models import District, Facility, PlanningArea, Street
+    from knowledge.db import make_sessionmaker
+
+    async with make_sessionmaker(seeded_engine)() as s:
+        assert await s.scalar(select(func.count()).select_from(District)) == 27
+        assert await s.scalar(select(func.count()).select_from(Facility)) >= 106
+        assert await s.scalar(select(func.count()).select_from(Street)) > 1800
+        assert await s.scalar(select(func.count()).select_from(PlanningArea)) == 6
+        districts = (await s.scalars(select(District))).all()
+        assert all(d.population and d.polygon["type"] in ("Polygon", "MultiPolygon") for d in districts)
+        assert all(d.planning_area_id is not None for d in districts)
+        cats = set((await s.scalars(select(Facility.category))).all())
+        assert "fachstelle" not in cats and "stadtteilkoordination" in cats
+
+
+async def test_prepare_database_is_idempotent(seeded_engine):
+    from knowledge.db import prepare_database
+
+    assert await prepare_database(seeded_engine) is False

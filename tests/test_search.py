@@ -1,0 +1,170 @@
+"""Intent, categories and ranking on the seeded Karlsruhe data."""
+
+import datetime as dt
+import math
+
+import pytest
+
+from knowledge.geo import haversine_m
+from knowledge.schedules import BERLIN
+
+NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent", "category", "district"),
+    [
+        ("Wo gibt es einen Seniorentreff in Mühlburg?", "de", "find_offers", "seniorenbegegnung", 8),
+        ("Krabbelgruppe in Knielingen", "de", "find_offers", "startpunkt_elterncafe", 10),
+        ("JuZ Grötzingen", "de", "find_offers", "kinder_jugendhaus", 20),
+        ("Pflegeberatung für meinen Vater", "de", "find_offers", "pflegestuetzpunkt", None),
+        ("Is there a youth centre in Oststadt?", "en", "find_offers", "kinder_jugendhaus", 7),
+        ("meeting place for older people in Durlach", "en", "find_offers", "seniorenbegegnung", 19),
+        ("Durlach'ta yaşlılar için buluşma yeri var mı?", "tr", "find_offers", "seniorenbegegnung", 19),
+        ("Mühlburg'da aile merkezi", "tr", "find_offers", "kinder_familienzentrum", 8),
+        ("مركز الأسرة في Neureut", "ar", "find_offers", "kinder_familienzentrum", 26),
+        ("نادي الشباب في Südstadt", "ar", "find_offers", "kinder_jugendhaus", 3),
+        ("Молодіжний клуб Südstadt", "uk", "find_offers", "kinder_jugendhaus", 3),
+        ("Центр для сімей у Neureut", "uk", "find_offers", "kinder_familienzentrum", 26),
+        ("Центр для семей Neureut", "ru", "find_offers", "kinder_familienzentrum", 26),
+        ("Клуб для пожилых людей в Durlach", "ru", "find_offers", "seniorenbegegnung", 19),
+    ],
+)
+def test_intent_category_and_district_in_six_languages(knowledge, text, lang, intent, category, district):
+    answer = knowledge.search(text, now=NOW)
+    assert answer.understanding.language == lang
+    assert answer.intent == intent
+    assert answer.categories[0] == category
+    assert answer.results and answer.results[0].category == category
+    assert answer.district == district
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Ich möchte mich in Durlach engagieren", "volunteer"),
+        ("I want to volunteer", "volunteer"),
+        ("Gönüllü olmak istiyorum", "volunteer"),
+        ("أريد التطوع", "volunteer"),
+        ("Хочу бути волонтером", "volunteer"),
+        ("Я хочу стать волонтёром", "volunteer"),
+        ("Wann trifft sich das Stadtteilnetzwerk Mühlburg?", "meetings"),
+        ("Was kann dieser Bot?", "help"),
+        ("/help", "help"),
+        ("Hallo!", "smalltalk"),
+        ("Merhaba", "smalltalk"),
+        ("Привет", "smalltalk"),
+        ("Danke schön", "smalltalk"),
+    ],
+)
+def test_other_intents(knowledge, text, intent):
+    assert knowledge.search(text, now=NOW).intent == intent
+
+
+def test_help_and_smalltalk_have_no_results(knowledge):
+    assert knowledge.search("Hallo!", now=NOW).results == []
+    assert knowledge.search("/hilfe", now=NOW).results == []
+
+
+def _brute_nearest(knowledge, category, lat, lon):
+    best = min(
+        (f for f in knowledge.facilities if category in f.categories and f.lat is not None),
+        key=lambda f: haversine_m(lat, lon, f.lat, f.lon),
+    )
+    return best
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [("Elterncafé hier in der Nähe", 48.993, 8.46), ("Seniorentreff", 49.015, 8.34),
+     ("Jugendhaus", 48.999, 8.417), ("Bürgerverein", 49.04, 8.44), ("Familienzentrum", 48.97, 8.41)],
+)
+def test_results_for_a_point_are_sorted_by_true_distance(knowledge, text, lat, lon):
+    answer = knowledge.search(text, lat=lat, lon=lon, now=NOW, limit=50)
+    distances = [r.distance_m for r in answer.results]
+    assert distances and all(d is not None for d in distances)
+    assert distances == sorted(distances)
+    for r in answer.results:
+        assert math.isclose(r.distance_m, haversine_m(lat, lon, r.facility.lat, r.facility.lon))
+    top = answer.categories[0]
+    assert answer.results[0].facility.id == _brute_nearest(knowledge, top, lat, lon).id
+
+
+def test_walking_minutes_grow_with_distance(knowledge):
+    answer = knowledge.search("Jugendhaus", lat=48.999, lon=8.417, now=NOW, limit=20)
+    minutes = [r.walk_minutes for r in answer.results]
+    assert minutes == sorted(minutes)
+    assert all(m >= 1 for m in minutes)
+
+
+def test_district_without_match_offers_nearest_elsewhere_marked(knowledge):
+    answer = knowledge.search("Seniorentreff in Stupferich", now=NOW, limit=10)
+    assert answer.district == 21
+    assert answer.results
+    assert all(r.in_district is False for r in answer.results)
+    d = knowledge.gazetteer.districts[21]
+    dist = [r.distance_m for r in answer.results]
+    assert dist == sorted(dist)
+    assert dist[0] == pytest.approx(haversine_m(d.inside_lat, d.inside_lon,
+                                                answer.results[0].facility.lat, answer.results[0].facility.lon))
+
+
+def test_places_in_the_named_district_come_first(knowledge):
+    answer = knowledge.search("Bürgerverein Daxlanden", now=NOW, limit=10)
+    assert answer.results[0].facility.district == 9
+    flags = [r.in_district for r in answer.results]
+    assert flags == sorted(flags, reverse=True)
+
+
+def test_category_fit_beats_distance_for_explicit_category(knowledge):
+    # no Elterncafé in Mühlburg: the nearest one elsewhere, not the Mühlburg family centre
+    answer = knowledge.search("Elterncafé in Mühlburg", now=NOW)
+    assert answer.results[0].category == "startpunkt_elterncafe"
+    assert answer.results[0].in_district is False
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("Computerspielschule", "Computerspielschule"), ("La Vie", "LA ViE"),
+     ("Brunhilde Baur Haus", "Brunhilde-Baur-Haus"), ("brunhilde-baur-haus neureut", "Brunhilde-Baur-Haus"),
+     ("Kulturküche", "Kulturküche"), ("Computerspielschuhle", "Computerspielschule")],
+)
+def test_names_find_their_places(knowledge, text, needle):
+    answer = knowledge.search(text, now=NOW)
+    assert needle in answer.results[0].facility.name
+    assert answer.intent == "find_offers"
+    assert answer.categories[0] == answer.results[0].category
+
+
+def test_results_carry_next_dates_from_their_schedule(knowledge):
+    answer = knowledge.search("LA ViE", now=NOW)
+    dates = answer.results[0].next_dates
+    assert dates and all(d > NOW for d in dates)
+    # Tuesday 16:00 and Thursday 18:00 (and every 2nd Saturday) in Berlin time
+    assert dates[0] == dt.datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
+    assert all(d.tzinfo is not None and d.utcoffset() == dt.timedelta(hours=1) for d in dates)
+
+
+def test_json_answer_has_exactly_the_contract_fields(knowledge):
+    data = knowledge.search("Jugendhaus Südstadt", now=NOW).to_json("q1")
+    assert list(data) == ["id", "text", "language", "intent", "categories", "district", "results"]
+    assert data["id"] == "q1" and data["district"] == {"number": 3, "name": "Südstadt"}
+    r = data["results"][0]
+    assert list(r) == ["name", "category", "district", "address", "lat", "lon", "location_exact",
+                       "distance_m", "walk_minutes", "next_dates", "hours_text", "contact", "source_url"]
+    assert list(r["contact"]) == ["phone", "email", "website"]
+    assert isinstance(r["location_exact"], bool)
+    for iso in r["next_dates"]:
+        assert dt.datetime.fromisoformat(iso).tzinfo is not None
+
+
+def test_approximate_locations_are_flagged(knowledge):
+    answer = knowledge.search("Startpunkt Elterncafé Nordstadt", now=NOW)
+    f = answer.results[0].facility
+    assert f.district == 27 and f.location_precision == "district" and f.location_exact is False
+
+
+def test_unknown_question_finds_nothing_without_inventing(knowledge):
+    answer = knowledge.search("xqzt vlorb", now=NOW)
+    assert answer.intent == "find_offers"
+    assert answer.results == [] and answer.district is None and answer.categories == []
