@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge.catalogue import Term
-from knowledge.text import arabic_variants
+from knowledge.text import arabic_variants, has_digit
 
 MAX_SPAN = 5
 MIN_FUZZY_LEN = 5
@@ -72,11 +72,12 @@ class Vocabulary:
         return [], 0.0
 
     def _prefix(self, key: str) -> tuple[list[Term], float]:
-        # "Seniorentreffs", "Jugendhauses", "Familienzentren": a known word plus an ending
+        # "Seniorentreffs", "Jugendhauses": a known word plus an ending; the longer the
+        # rest, the likelier it is another compound, so the score drops with it.
         for cut in range(len(key) - 1, MIN_PREFIX_LEN - 1, -1):
             terms = [t for t in self.exact.get(key[:cut], ()) if t.kind not in NO_PREFIX_KINDS]
             if terms:
-                return terms, 0.9 - 0.02 * min(4, len(key) - cut)
+                return terms, max(0.6, 0.93 - 0.035 * (len(key) - cut))
         return [], 0.0
 
     def _fuzzy(self, key: str) -> tuple[list[Term], float]:
@@ -101,11 +102,11 @@ class Vocabulary:
             for j in range(i, min(n, i + self.max_span)):
                 key += toks[j]
                 terms, score = self._lookup(key)
-                span_has_stop = any(t in self.stopwords for t in toks[i : j + 1])
-                if not terms and not span_has_stop and j - i < 2:
-                    terms, score = self._prefix(key) if j == i else ([], 0.0)
-                    if not terms:
-                        terms, score = self._fuzzy(key)
+                # typo tolerance only for words: not across function words or numbers
+                plain = not any(t in self.stopwords or has_digit(t) for t in toks[i : j + 1])
+                if not terms and plain and j - i < 2:
+                    prefix = self._prefix(key) if j == i else ([], 0.0)
+                    terms, score = max(prefix, self._fuzzy(key), key=lambda ts: ts[1])
                 if terms:
                     found.append(Match(i, j + 1, tuple(terms), score))
         return found

@@ -162,6 +162,9 @@ class Gazetteer:
             add(word, "city")
         for s in self.streets.values():
             add(s.name, f"street:{s.id}", kind="street")
+            short = street_key(s.name)  # "herrenalberstr" for "Herrenalber Str." in a question
+            if short != out[-1].key:
+                out.append(Term(s.name, short, out[-1].ntokens, "street", ((f"street:{s.id}", 1.0),)))
         return out
 
     # -- lookups ------------------------------------------------------------------
@@ -216,7 +219,8 @@ class Gazetteer:
         """Drop street terms that do not look like a street here (see STREET_ENDINGS)."""
         keep = tuple(
             t for t in m.terms
-            if t.kind != "street" or t.key.endswith(STREET_ENDINGS) or self.house_number_after(toks, m)
+            if t.kind != "street" or street_key(t.text).endswith(STREET_ENDINGS)
+            or self.house_number_after(toks, m)
         )
         if not keep:
             return None

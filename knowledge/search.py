@@ -30,6 +30,7 @@ ACCEPT_RATIO = 0.85  # categories scoring within this share of the best one coun
 MIN_CATEGORY_SCORE = 0.3
 AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its best match
 NAME_COVERAGE = 0.6
+NAME_SPECIFIC_DF = 3  # a name word in at most this many names identifies a place
 NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -50,8 +51,9 @@ class Understanding:
     categories: list[tuple[str, float]]  # best first, with scores
     target_groups: list[str]
     place: Place
-    residual: list[str]
+    residual: list[str]  # content words no vocabulary term explained
     matches: list[Match] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)  # all words but function words and places
 
     @property
     def accepted(self) -> list[str]:
@@ -140,13 +142,17 @@ class NameIndex:
 
     def __init__(self, facilities: Iterable[FacilityRecord], stopwords: frozenset[str]):
         self.postings: dict[str, list[FacilityRecord]] = defaultdict(list)
-        self.sizes: dict[int, float] = {}
+        self.name_tokens: dict[int, frozenset[str]] = {}
         for f in facilities:
-            for tok in set(tokens(f.name)):
-                if len(tok) >= 2 and tok not in stopwords and not has_digit(tok):
-                    self.postings[tok].append(f)
-        n = max(1, len({f.id for fs in self.postings.values() for f in fs}))
+            toks = frozenset(
+                t for t in tokens(f.name) if len(t) >= 2 and t not in stopwords and not has_digit(t)
+            )
+            self.name_tokens[f.id] = toks
+            for tok in toks:
+                self.postings[tok].append(f)
+        n = max(1, len(self.name_tokens))
         self.idf = {t: math.log(1 + n / len(fs)) for t, fs in self.postings.items()}
+        self.max_idf = math.log(1 + n)
         buckets: dict[str, list[str]] = defaultdict(list)
         for tok in self.postings:
             if len(tok) >= 5:
@@ -164,29 +170,22 @@ class NameIndex:
         return hit[0] if hit else None
 
     def lookup(self, words: list[str]) -> dict[int, tuple[float, FacilityRecord]]:
-        """Facilities whose names cover most of `words` (idf-weighted), with the coverage."""
-        resolved = [(w, self._word(w)) for w in words]
-        total = sum(self.idf.get(r, math.log(2)) if r else math.log(2) for _, r in resolved)
-        if not total:
+        """Facilities a question names: a rare name word matched, most words covered (idf)."""
+        resolved = [self._word(w) for w in words]
+        specific = [r for r in resolved if r and len(self.postings[r]) <= NAME_SPECIFIC_DF]
+        if not specific:
             return {}
+        total = sum(self.idf[r] if r else self.max_idf for r in resolved)
+        by_id = {f.id: f for r in specific for f in self.postings[r]}
         gained: dict[int, float] = defaultdict(float)
-        by_id: dict[int, FacilityRecord] = {}
-        known = [r for _, r in resolved if r]
-        for r in known:
-            if len(self.postings[r]) > NAME_MAX_DF:
-                continue
-            for f in self.postings[r]:
-                by_id[f.id] = f
-        if not by_id:
-            return {}
-        for r in known:
-            posting_ids = {f.id for f in self.postings[r]} if len(self.postings[r]) <= NAME_MAX_DF else None
-            for fid in by_id:
-                if posting_ids is None:
-                    if r in set(tokens(by_id[fid].name)):
-                        gained[fid] += self.idf[r]
-                elif fid in posting_ids:
-                    gained[fid] += self.idf[r]
+        for r in {r for r in resolved if r}:
+            if len(self.postings[r]) <= NAME_MAX_DF:
+                ids = {f.id for f in self.postings[r]}
+                hits = [fid for fid in by_id if fid in ids]
+            else:
+                hits = [fid for fid in by_id if r in self.name_tokens[fid]]
+            for fid in hits:
+                gained[fid] += self.idf[r]
         return {
             fid: (g / total, by_id[fid]) for fid, g in gained.items() if g / total >= NAME_COVERAGE
         }
@@ -216,15 +215,17 @@ class SearchEngine:
         place = self.gazetteer.resolve(toks, matches, lat, lon)
         used = {i for m in matches for i in range(m.start, m.end)}
         used |= {i for a, b in place.spans for i in range(a, b)}
-        residual = [
+        in_place = {i for a, b in place.spans for i in range(a, b)}
+        content = [
             t for i, t in enumerate(toks)
-            if i not in used and t not in self.catalogue.stopwords and not has_digit(t) and len(t) >= 2
+            if i not in in_place and t not in self.catalogue.stopwords and not has_digit(t) and len(t) >= 2
         ]
+        residual = [t for i, t in enumerate(toks) if i not in used and t in content]
         categories, groups = self._categories(matches)
         intents = {t.targets[0][0] for m in matches for t in m.terms if t.kind == "intent"}
         language = lang or self._language(text, matches)
         intent = self._intent(text, intents, categories, place, residual)
-        return Understanding(text, language, intent, categories, groups, place, residual, matches)
+        return Understanding(text, language, intent, categories, groups, place, residual, matches, content)
 
     @staticmethod
     def _categories(matches: list[Match]) -> tuple[list[tuple[str, float]], list[str]]:
@@ -279,7 +280,8 @@ class SearchEngine:
             return "meetings"
         if categories:
             return "find_offers"
-        if "help" in intents or text.strip().startswith("/"):
+        # "Hilfe!" asks about the bot; "Hilfe für meine Mutter" asks for an offer
+        if ("help" in intents and not residual) or text.strip().startswith("/"):
             return "help"
         if "smalltalk" in intents and place.kind == "none" and len(residual) <= 3:
             return "smalltalk"
@@ -302,7 +304,7 @@ class SearchEngine:
             return []
         accepted = u.accepted
         scores = dict(u.categories)
-        named = self.names.lookup(u.residual) if u.residual else {}
+        named = self.names.lookup(u.content) if u.content else {}
         if u.intent in ("volunteer", "meetings") and not accepted:
             accepted = list(COORDINATION) if u.intent == "volunteer" else [COORDINATION[0]]
         if accepted:

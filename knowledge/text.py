@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_STRIP = dict.fromkeys(map(ord, "'’`´\u0640"), None)  # apostrophes, Arabic tatweel
+_STRIP = dict.fromkeys(map(ord, "'’`´\u02bc\u0640"), None)  # apostrophes, Arabic tatweel
 _SPECIAL = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ё": "е"})
 _UMLAUT_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -36,6 +36,8 @@ def fold_word(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens; apostrophes split Turkish suffixes ("Durlach'ta" -> durlach, ta)."""
+    # Latin-script apostrophes split (Turkish suffixes); the Ukrainian one (ʼ) is part of a word
+    text = re.sub(r"(?<=[\u0400-\u04ff])['’\u02bc](?=[\u0400-\u04ff])", "", text)
     text = re.sub(r"['’]", " ", text)
     return [fold_word(t) for t in _NON_WORD.split(text.replace("_", " ")) if t]
 

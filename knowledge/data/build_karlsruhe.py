@@ -48,7 +48,7 @@ FACHSTELLE_RULES: list[tuple[str, str, list[str]]] = [
     (r"Stadtseniorenrat", "seniorenbuero", []),
     (r"Büro für Integration", "integration", []),
     (r"Migrationscentrum", "integration", []),
-    (r"Kinderbüro", "kinder_familienzentrum", ["startpunkt_elterncafe"]),
+    (r"Kinderbüro", "kinder_familienzentrum", []),
     (r"Servicestelle Kindertagesbetreuung", "kinder_familienzentrum", []),
     (r"Kinderschutzbund", "kinder_familienzentrum", []),
     (r"Stadtjugendausschuss", "kinder_jugendhaus", []),

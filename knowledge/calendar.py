@@ -1,0 +1,57 @@
+"""Calendar files (.ics) of a facility's next dates, with the icalendar package."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar, Event
+
+from knowledge.schedules import BERLIN
+
+PRODID = "-//Quartiersassistent Karlsruhe//DE"
+DEFAULT_MINUTES = 60
+
+
+def _is_date_only(start: dt.datetime, minutes: int | None) -> bool:
+    # schedules without a clock time come back at local midnight
+    local = start.astimezone(BERLIN)
+    return minutes is None and local.hour == 0 and local.minute == 0
+
+
+def facility_calendar(
+    *,
+    name: str,
+    address: str | None,
+    description: str | None,
+    url: str | None,
+    occurrences: list[tuple[dt.datetime, int | None]],
+    uid_prefix: str,
+    now: dt.datetime,
+) -> bytes:
+    """One VEVENT per occurrence, times in Europe/Berlin with a VTIMEZONE."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for start, minutes in occurrences:
+        local = start.astimezone(BERLIN)
+        event = Event()
+        event.add("uid", f"{uid_prefix}-{local:%Y%m%dT%H%M}@quartier.karlsruhe")
+        event.add("dtstamp", now.astimezone(dt.UTC))
+        event.add("summary", name)
+        if _is_date_only(local, minutes):
+            event.add("dtstart", local.date())
+            event.add("dtend", local.date() + dt.timedelta(days=1))
+        else:
+            event.add("dtstart", local)
+            event.add("dtend", local + dt.timedelta(minutes=minutes or DEFAULT_MINUTES))
+        if address:
+            event.add("location", address)
+        if description:
+            event.add("description", description)
+        if url:
+            event.add("url", url)
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,74 @@
+"""Next dates of a schedule in Karlsruhe's local time, with python-dateutil's rrule.
+
+Rules are expanded on naive local wall-clock times and only then given the
+Europe/Berlin zone, so a Tuesday 09:30 meeting stays at 09:30 across the change
+to and from daylight saving time, as people expect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from knowledge.hours import ScheduleSpec
+
+BERLIN = ZoneInfo("Europe/Berlin")
+EPOCH = dt.date(2024, 1, 1)  # a Monday: deterministic anchor for INTERVAL>1 rules
+MAX_COUNT = 100
+
+
+def _local(now: dt.datetime) -> dt.datetime:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=BERLIN)
+    return now.astimezone(BERLIN).replace(tzinfo=None)
+
+
+def next_occurrences(
+    spec: ScheduleSpec,
+    *,
+    now: dt.datetime,
+    count: int = 3,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    anchor: dt.date | None = None,
+) -> list[dt.datetime]:
+    """Next `count` start datetimes (aware, Europe/Berlin) at or after `now`.
+
+    A spec without a start time yields its days at 00:00 local, counting today.
+    """
+    count = max(0, min(count, MAX_COUNT))
+    start_time = spec.start or dt.time(0, 0)
+    local_now = _local(now)
+    after = local_now if spec.start else local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if valid_from and dt.datetime.combine(valid_from, dt.time.min) > after:
+        after = dt.datetime.combine(valid_from, dt.time.min)
+    found: list[dt.datetime] = []
+    if spec.rrule and count:
+        dtstart = dt.datetime.combine(anchor or valid_from or EPOCH, start_time)
+        rule = rrulestr(spec.rrule, dtstart=dtstart)
+        found = list(rule.xafter(after, count=count, inc=True))
+    elif spec.dates:
+        found = sorted(
+            d for d in (dt.datetime.combine(day, start_time) for day in spec.dates) if d >= after
+        )[:count]
+    if valid_to is not None:
+        found = [d for d in found if d.date() <= valid_to]
+    return [d.replace(tzinfo=BERLIN) for d in found]
+
+
+def next_dates(
+    specs: Iterable[ScheduleSpec],
+    *,
+    now: dt.datetime,
+    count: int = 3,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> list[dt.datetime]:
+    """Merged, sorted, unique next dates of several specs."""
+    found: set[dt.datetime] = set()
+    for spec in specs:
+        found.update(next_occurrences(spec, now=now, count=count, valid_from=valid_from, valid_to=valid_to))
+    return sorted(found)[:count]
