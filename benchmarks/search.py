@@ -38,22 +38,53 @@ from knowledge.search import SearchEngine  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN)
 FALLBACK_QUERIES = [
-    "Elterncafé in Durlach", "Seniorentreff Mühlburg", "jugendzentrum suedstadt",
-    "Ich wohne in der Kaiserallee, wo ist das nächste Elterncafé?", "Bürgerverein 76185",
-    "Durlach'ta yaşlılar için buluşma yeri var mı?", "مركز الأسرة في Neureut",
-    "Молодіжний клуб Südstadt", "Ich möchte ehrenamtlich helfen", "Hallo!",
+    "Elterncafé in Durlach",
+    "Seniorentreff Mühlburg",
+    "jugendzentrum suedstadt",
+    "Ich wohne in der Kaiserallee, wo ist das nächste Elterncafé?",
+    "Bürgerverein 76185",
+    "Durlach'ta yaşlılar için buluşma yeri var mı?",
+    "مركز الأسرة في Neureut",
+    "Молодіжний клуб Südstadt",
+    "Ich möchte ehrenamtlich helfen",
+    "Hallo!",
 ]
 WORDS = [
-    "Sonnen", "Linden", "Garten", "Bach", "Wald", "Rosen", "Markt", "Kirch", "Brunnen", "Eichen",
-    "Hof", "Feld", "Berg", "Mühlen", "Schloss", "Stern", "Regenbogen", "Löwen", "Pfau", "Tulpen",
+    "Sonnen",
+    "Linden",
+    "Garten",
+    "Bach",
+    "Wald",
+    "Rosen",
+    "Markt",
+    "Kirch",
+    "Brunnen",
+    "Eichen",
+    "Hof",
+    "Feld",
+    "Berg",
+    "Mühlen",
+    "Schloss",
+    "Stern",
+    "Regenbogen",
+    "Löwen",
+    "Pfau",
+    "Tulpen",
 ]
 KINDS = {
-    "buergerzentrum": "Bürgerzentrum", "startpunkt_elterncafe": "Elterncafé",
-    "kinder_familienzentrum": "Familienzentrum", "kinder_jugendhaus": "Jugendhaus",
-    "seniorenbegegnung": "Seniorentreff", "mehrgenerationenhaus": "Mehrgenerationenhaus",
-    "quartiersarbeit": "Quartiersbüro", "wohncafe": "Wohncafé", "buergerverein": "Bürgerverein",
-    "seniorenbuero": "Seniorenberatung", "pflegestuetzpunkt": "Pflegeberatung",
-    "asd": "Sozialer Dienst", "integration": "Integrationsberatung",
+    "buergerzentrum": "Bürgerzentrum",
+    "startpunkt_elterncafe": "Elterncafé",
+    "kinder_familienzentrum": "Familienzentrum",
+    "kinder_jugendhaus": "Jugendhaus",
+    "seniorenbegegnung": "Seniorentreff",
+    "mehrgenerationenhaus": "Mehrgenerationenhaus",
+    "quartiersarbeit": "Quartiersbüro",
+    "wohncafe": "Wohncafé",
+    "buergerverein": "Bürgerverein",
+    "seniorenbuero": "Seniorenberatung",
+    "pflegestuetzpunkt": "Pflegeberatung",
+    "asd": "Sozialer Dienst",
+    "integration": "Integrationsberatung",
     "stadtteilkoordination": "Stadtteilkoordination",
 }
 HOURS = ["dienstags 15–17 Uhr", "Mo + Do 9–12 Uhr", "jeden 2. Samstag im Monat 20–23 Uhr", "", ""]
@@ -84,11 +115,21 @@ def synthetic(engine: SearchEngine, n: int, seed: int = 7) -> list[FacilityRecor
         cat = rnd.choice(CATEGORY_KEYS)
         name = f"{KINDS[cat]} {rnd.choice(WORDS)}{rnd.choice(WORDS).lower()} {d.name} {i}"
         specs = parse_hours(rnd.choice(HOURS)).specs
-        out.append(FacilityRecord(
-            id=i + 1, slug=f"syn-{i}", name=name, category=cat, categories=(cat,), district=d.number,
-            lat=lat, lon=lon, location_exact=True, location_precision="exact",
-            schedules=tuple(ScheduleRecord(s) for s in specs),
-        ))
+        out.append(
+            FacilityRecord(
+                id=i + 1,
+                slug=f"syn-{i}",
+                name=name,
+                category=cat,
+                categories=(cat,),
+                district=d.number,
+                lat=lat,
+                lon=lon,
+                location_exact=True,
+                location_precision="exact",
+                schedules=tuple(ScheduleRecord(s) for s in specs),
+            )
+        )
     return out
 
 
@@ -147,11 +188,17 @@ def main() -> None:
     t0 = time.perf_counter()
     big = SearchEngine(load_catalogue(), real.gazetteer, synthetic(real, args.size))
     build_s = time.perf_counter() - t0
-    figures[f"synthetic_{args.size}"] = {**measure(big, queries, args.rounds), "index_build_s": round(build_s, 2)}
+    figures[f"synthetic_{args.size}"] = {
+        **measure(big, queries, args.rounds),
+        "index_build_s": round(build_s, 2),
+    }
     for label, f in figures.items():
-        print(f"{label:>16}: {f['facilities']:>6} facilities  p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms"
-              f"  | baseline p50 {f['baseline_p50_ms']:.2f} ms  p99 {f['baseline_p99_ms']:.2f} ms"
-              f"  | ratio {f['ratio']}x  | peak RSS {f['peak_rss_mb']} MB")
+        print(
+            f"{label:>16}: {f['facilities']:>6} facilities"
+            f"  p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms"
+            f"  | baseline p50 {f['baseline_p50_ms']:.2f} ms  p99 {f['baseline_p99_ms']:.2f} ms"
+            f"  | ratio {f['ratio']}x  | peak RSS {f['peak_rss_mb']} MB"
+        )
     print(json.dumps(figures))
 
 

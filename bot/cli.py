@@ -57,8 +57,12 @@ async def _ask(text, batch, lat, lon, lang, now, as_json, limit, database_url) -
     if batch is not None:
         for _, q in _batch_lines(batch):
             answer = engine_index.search(
-                q["text"], lang=q.get("lang") or lang, lat=q.get("lat"), lon=q.get("lon"),
-                now=when, limit=limit,
+                q["text"],
+                lang=q.get("lang") or lang,
+                lat=q.get("lat"),
+                lon=q.get("lon"),
+                now=when,
+                limit=limit,
             )
             sys.stdout.write(json.dumps(answer.to_json(q.get("id")), ensure_ascii=False) + "\n")
         return
@@ -144,11 +148,16 @@ def import_(
                         session, file, geocode=gazetteer.locate_address, replace=replace
                     )
                 except ImportFailed as exc:
-                    err.print(f"[red]Import abgebrochen, nichts geändert.[/red] {len(exc.errors)} fehlerhafte Zeile(n):")
+                    err.print(
+                        "[red]Import abgebrochen, nichts geändert.[/red] "
+                        f"{len(exc.errors)} fehlerhafte Zeile(n):"
+                    )
                     for e in exc.errors:
                         err.print(f"  Zeile {e.line}: {e.field + ': ' if e.field else ''}{e.reason}")
                     return 1
-            console.print(f"{report.total} Einrichtungen: {report.created} neu, {report.updated} aktualisiert")
+            console.print(
+                f"{report.total} Einrichtungen: {report.created} neu, {report.updated} aktualisiert"
+            )
             return 0
         finally:
             await engine.dispose()
@@ -201,11 +210,19 @@ def calendar(
         raise typer.Exit(1)
     when = _parse_now(now)
     occurrences = engine_index.occurrences(record, when, count)
-    data = facility_calendar(
-        name=record.name, address=record.address, description=record.description,
-        url=record.website or (record.source_url or "").split(" | ")[0] or None,
-        occurrences=occurrences, uid_prefix=record.slug, now=when,
-    ) if occurrences else None
+    data = (
+        facility_calendar(
+            name=record.name,
+            address=record.address,
+            description=record.description,
+            url=record.website or (record.source_url or "").split(" | ")[0] or None,
+            occurrences=occurrences,
+            uid_prefix=record.slug,
+            now=when,
+        )
+        if occurrences
+        else None
+    )
     if data is None:
         err.print(f"[yellow]{record.name}: keine regelmäßigen Termine bekannt.[/yellow]")
         raise typer.Exit(1)

@@ -100,7 +100,9 @@ def parse_catalogue(data: dict[str, Any]) -> Catalogue:
         if key not in CATEGORY_KEYS:
             raise ValueError(f"unknown category key in catalogue: {key}")
         categories[key] = Category(
-            key, dict(c.get("labels") or {}), dict(c.get("description") or {}),
+            key,
+            dict(c.get("labels") or {}),
+            dict(c.get("description") or {}),
             tuple(c.get("target_groups") or ()),
         )
         # the label itself is always a synonym, in every language it is given in

@@ -38,7 +38,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # SQLite ignores foreign keys unless asked, and WAL lets readers run during a write.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -49,9 +49,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objec
 def make_engine(url: str | None = None, **kwargs) -> AsyncEngine:
     url = normalise_url(url or default_database_url())
     if url.startswith("sqlite+aiosqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite+aiosqlite:///")).expanduser().parent.mkdir(
-            parents=True, exist_ok=True
-        )
+        Path(url.removeprefix("sqlite+aiosqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

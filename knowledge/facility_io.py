@@ -8,6 +8,7 @@ nothing. Export writes the same fields back, so export -> import is a round trip
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -31,10 +32,30 @@ from knowledge.places import Location
 from knowledge.text import fold, street_key
 
 FIELDS = [
-    "slug", "name", "category", "extra_categories", "operator", "street", "house_number",
-    "address_note", "postcode", "district", "lat", "lon", "phone", "email", "website",
-    "hours", "hours_year", "wheelchair", "languages", "target_groups", "description",
-    "source_url", "confidence", "last_verified",
+    "slug",
+    "name",
+    "category",
+    "extra_categories",
+    "operator",
+    "street",
+    "house_number",
+    "address_note",
+    "postcode",
+    "district",
+    "lat",
+    "lon",
+    "phone",
+    "email",
+    "website",
+    "hours",
+    "hours_year",
+    "wheelchair",
+    "languages",
+    "target_groups",
+    "description",
+    "source_url",
+    "confidence",
+    "last_verified",
 ]
 LIST_FIELDS = ("extra_categories", "languages", "target_groups")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -139,7 +160,9 @@ def _yaml_rows(text: str) -> list[tuple[int, dict]]:
     rows = []
     for item_node, item in zip(items, data["facilities"], strict=True):
         line = item_node.start_mark.line + 1
-        rows.append((line, item if isinstance(item, dict) else {"_type_error": "each entry must be a mapping"}))
+        rows.append(
+            (line, item if isinstance(item, dict) else {"_type_error": "each entry must be a mapping"})
+        )
     return rows
 
 
@@ -221,8 +244,10 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
                 fail("lat", "coordinates outside Karlsruhe")
             elif district is None:
                 district = inside[0]
+    street, number = _text(row["street"]), _text(row["house_number"])
     email = _text(row["email"])
-    if email and not EMAIL_RE.match(email):
+    # several addresses may share the field ("a@x.de / b@x.de"); each must be one
+    if email and not all(EMAIL_RE.match(e.strip()) for e in re.split(r"\s*[/;,]\s*|\s+", email) if e.strip()):
         fail("email", f"not an e-mail address: {email!r}")
     website = _text(row["website"])
     if website:
@@ -230,6 +255,13 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
             website = "https://" + website
         if not re.match(r"^https?://\S+\.\S+", website, re.IGNORECASE):
             fail("website", f"not a web address: {website!r}")
+    if number and len(number) > 20:
+        fail("house_number", "house number longer than 20 characters")
+    if len(_text(row["slug"]) or "") > 160:
+        fail("slug", "slug longer than 160 characters")
+    confidence = _text(row["confidence"])
+    if confidence and confidence not in ("high", "medium", "low"):
+        fail("confidence", f"expected high, medium or low, got {confidence!r}")
     postcode = _text(row["postcode"])
     if postcode and not POSTCODE_RE.match(postcode):
         fail("postcode", f"not a postcode: {postcode!r}")
@@ -252,24 +284,37 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
             fail("last_verified", f"not an ISO date: {last_verified!r}")
     if len(errors) > bad:
         return None
-    street, number = _text(row["street"]), _text(row["house_number"])
     if point is not None:
         location = Location(point[0], point[1], "exact", True, district)
     else:
         location = ctx.geocode(street, number, district)
     return {
         "slug": _text(row["slug"]) or slugify(f"{name} {district or ''}"),
-        "name": name, "category": category, "extra_categories": extra,
-        "operator": _text(row["operator"]), "street": street, "house_number": number,
-        "address_note": _text(row["address_note"]), "postcode": postcode, "district_number": district,
-        "lat": location.lat if location else None, "lon": location.lon if location else None,
+        "name": name,
+        "category": category,
+        "extra_categories": extra,
+        "operator": _text(row["operator"]),
+        "street": street,
+        "house_number": number,
+        "address_note": _text(row["address_note"]),
+        "postcode": postcode,
+        "district_number": district,
+        "lat": location.lat if location else None,
+        "lon": location.lon if location else None,
         "location_precision": location.precision if location else "none",
         "location_exact": bool(location and location.exact),
-        "phone": _text(row["phone"]), "email": email, "website": website,
-        "hours_text": _text(row["hours"]), "hours_year": hours_year, "wheelchair": wheelchair,
-        "languages": _list(row["languages"]), "target_groups": groups,
-        "description": _text(row["description"]), "source_url": _text(row["source_url"]),
-        "confidence": _text(row["confidence"]), "last_verified": last_verified,
+        "phone": _text(row["phone"]),
+        "email": email,
+        "website": website,
+        "hours_text": _text(row["hours"]),
+        "hours_year": hours_year,
+        "wheelchair": wheelchair,
+        "languages": _list(row["languages"]),
+        "target_groups": groups,
+        "description": _text(row["description"]),
+        "source_url": _text(row["source_url"]),
+        "confidence": _text(row["confidence"]),
+        "last_verified": last_verified,
         "_point_given": point is not None,
     }
 
@@ -285,8 +330,13 @@ async def _context(session: AsyncSession, geocode: Geocoder | None) -> _Context:
             s = streets.get(street_key(street)) if street else None
             if s is not None and s.parts:
                 part = next((p for p in s.parts if p["district"] == district), s.parts[0])
-                return Location(part["lat"], part["lon"], "street", part.get("radius_m", 1e9) <= 300,
-                                district or part["district"])
+                return Location(
+                    part["lat"],
+                    part["lon"],
+                    "street",
+                    part.get("radius_m", 1e9) <= 300,
+                    district or part["district"],
+                )
             if district in inside:
                 return Location(*inside[district], "district", False, district)
             return None
@@ -301,11 +351,17 @@ def _offer_for(data: dict) -> Offer | None:
         return None
     year = data["hours_year"] or parsed.year
     return Offer(
-        title=data["name"], target_groups=data["target_groups"],
+        title=data["name"],
+        target_groups=data["target_groups"],
         schedules=[
             Schedule(
-                label=s.label, rrule=s.rrule, start_time=s.start, duration_minutes=s.duration_minutes,
-                dates=[d.isoformat() for d in s.dates], source_text=data["hours_text"], source_year=year,
+                label=s.label,
+                rrule=s.rrule,
+                start_time=s.start,
+                duration_minutes=s.duration_minutes,
+                dates=[d.isoformat() for d in s.dates],
+                source_text=data["hours_text"],
+                source_year=year,
             )
             for s in parsed.specs
         ],
@@ -324,11 +380,15 @@ def _apply(f: Facility, data: dict) -> None:
 
 
 async def import_facilities(
-    session: AsyncSession, path: Path | str, *, geocode: Geocoder | None = None,
-    replace: bool = False, fmt: str | None = None,
+    session: AsyncSession,
+    path: Path | str,
+    *,
+    geocode: Geocoder | None = None,
+    replace: bool = False,
+    fmt: str | None = None,
 ) -> ImportReport:
     """Validate every row, then write all of them in one transaction (or nothing)."""
-    rows = read_rows(path, fmt)
+    rows = await asyncio.to_thread(read_rows, path, fmt)
     ctx = await _context(session, geocode)
     errors: list[ImportErrorRow] = []
     cleaned: list[dict] = []
@@ -338,7 +398,11 @@ async def import_facilities(
         if data is None:
             continue
         if data["slug"] in seen:
-            errors.append(ImportErrorRow(line, "slug", f"duplicate slug {data['slug']!r} (also line {seen[data['slug']]})"))
+            errors.append(
+                ImportErrorRow(
+                    line, "slug", f"duplicate slug {data['slug']!r} (also line {seen[data['slug']]})"
+                )
+            )
             continue
         seen[data["slug"]] = line
         cleaned.append(data)
@@ -348,10 +412,14 @@ async def import_facilities(
     try:
         existing = {
             f.slug: f
-            for f in (await session.scalars(
-                select(Facility).options(selectinload(Facility.offers).selectinload(Offer.schedules),
-                                         selectinload(Facility.contacts))
-            )).all()
+            for f in (
+                await session.scalars(
+                    select(Facility).options(
+                        selectinload(Facility.offers).selectinload(Offer.schedules),
+                        selectinload(Facility.contacts),
+                    )
+                )
+            ).all()
         }
         created = updated = deleted = 0
         for data in cleaned:
@@ -379,16 +447,29 @@ async def import_facilities(
 def _export_row(f: Facility, district_names: dict[int, str]) -> dict[str, Any]:
     exact = f.location_precision == "exact"
     return {
-        "slug": f.slug, "name": f.name, "category": f.category,
-        "extra_categories": list(f.extra_categories or []), "operator": f.operator,
-        "street": f.street, "house_number": f.house_number, "address_note": f.address_note,
-        "postcode": f.postcode, "district": f.district_number,
-        "lat": f.lat if exact else None, "lon": f.lon if exact else None,
-        "phone": f.phone, "email": f.email, "website": f.website, "hours": f.hours_text,
+        "slug": f.slug,
+        "name": f.name,
+        "category": f.category,
+        "extra_categories": list(f.extra_categories or []),
+        "operator": f.operator,
+        "street": f.street,
+        "house_number": f.house_number,
+        "address_note": f.address_note,
+        "postcode": f.postcode,
+        "district": f.district_number,
+        "lat": f.lat if exact else None,
+        "lon": f.lon if exact else None,
+        "phone": f.phone,
+        "email": f.email,
+        "website": f.website,
+        "hours": f.hours_text,
         "hours_year": f.hours_year,
         "wheelchair": None if f.wheelchair is None else ("ja" if f.wheelchair else "nein"),
-        "languages": list(f.languages or []), "target_groups": list(f.target_groups or []),
-        "description": f.description, "source_url": f.source_url, "confidence": f.confidence,
+        "languages": list(f.languages or []),
+        "target_groups": list(f.target_groups or []),
+        "description": f.description,
+        "source_url": f.source_url,
+        "confidence": f.confidence,
         "last_verified": f.last_verified.isoformat() if f.last_verified else None,
     }
 
@@ -401,31 +482,30 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+def render_rows(rows: list[dict[str, Any]], fmt: str) -> str:
+    """The text of an export file in one of the three formats."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
+        return buf.getvalue()
+    if fmt == "geojson":
+        features = []
+        for r in rows:
+            lat, lon = r.pop("lat"), r.pop("lon")
+            geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
+            features.append({"type": "Feature", "geometry": geometry, "properties": r})
+        collection = {"type": "FeatureCollection", "features": features}
+        return json.dumps(collection, ensure_ascii=False, indent=1) + "\n"
+    return yaml.safe_dump({"facilities": rows}, allow_unicode=True, sort_keys=False)
+
+
 async def export_facilities(session: AsyncSession, path: Path | str, fmt: str | None = None) -> int:
     """Write all facilities in the import format; returns how many."""
     fmt = fmt or detect_format(path)
     facilities = (await session.scalars(select(Facility).order_by(Facility.slug))).all()
     names = {d.number: d.name for d in (await session.scalars(select(District))).all()}
     rows = [_export_row(f, names) for f in facilities]
-    target = Path(path)
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
-        target.write_text(buf.getvalue(), encoding="utf-8")
-    elif fmt == "geojson":
-        features = []
-        for r in rows:
-            lat, lon = r.pop("lat"), r.pop("lon")
-            geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
-            features.append({"type": "Feature", "geometry": geometry, "properties": r})
-        target.write_text(
-            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8",
-        )
-    else:
-        target.write_text(
-            yaml.safe_dump({"facilities": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
+    await asyncio.to_thread(Path(path).write_text, render_rows(rows, fmt), encoding="utf-8")
     return len(rows)

@@ -16,16 +16,33 @@ from dataclasses import dataclass
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # full names (case-insensitive, any ending: "dienstags", "Dienstag", "Dienstage")
 DAY_NAMES = {
-    "montag": "MO", "dienstag": "TU", "mittwoch": "WE", "donnerstag": "TH",
-    "freitag": "FR", "samstag": "SA", "sonnabend": "SA", "sonntag": "SU",
+    "montag": "MO",
+    "dienstag": "TU",
+    "mittwoch": "WE",
+    "donnerstag": "TH",
+    "freitag": "FR",
+    "samstag": "SA",
+    "sonnabend": "SA",
+    "sonntag": "SU",
 }
 # abbreviations are only taken capitalised, so "so" and "da" in a sentence stay words
 DAY_ABBREVIATIONS = {"Mo": "MO", "Di": "TU", "Mi": "WE", "Do": "TH", "Fr": "FR", "Sa": "SA", "So": "SU"}
 ORDINALS = {"ersten": 1, "erster": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "letzten": -1}
 NUMBER_WORDS = {"zwei": 2, "drei": 3, "vier": 4}
 MONTHS = {
-    "jan": 1, "feb": 2, "mär": 3, "mar": 3, "apr": 4, "mai": 5, "jun": 6, "jul": 7,
-    "aug": 8, "sep": 9, "okt": 10, "nov": 11, "dez": 12,
+    "jan": 1,
+    "feb": 2,
+    "mär": 3,
+    "mar": 3,
+    "apr": 4,
+    "mai": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "okt": 10,
+    "nov": 11,
+    "dez": 12,
 }
 
 _DASH = r"\s*(?:–|—|-|bis)\s*"
@@ -46,7 +63,9 @@ RE_TIME_RANGE = re.compile(rf"(?<![\d.]){_CLOCK}{_DASH}{_CLOCK}(?:\s*uhr)?(?![\d
 RE_TIME_FROM = re.compile(rf"(?i)\b(?:ab|um)\s+{_CLOCK}(?:\s*uhr)?(?![\d.])")
 RE_TIME_UHR = re.compile(rf"(?i)(?<![\d.]){_CLOCK}\s*uhr\b")
 RE_DURATION = re.compile(r"(?i)(?:ca\.\s*)?(\d+(?:[,.]\d)?)\s*(std|stunden?|min)\.?")
-RE_INTERVAL = re.compile(r"(?i)alle\s+(zwei|drei|vier|\d)\s+wochen|(14)[-\s]?tägig|jede\s+zweite\s+woche|vierzehntägig")
+RE_INTERVAL = re.compile(
+    r"(?i)alle\s+(zwei|drei|vier|\d)\s+wochen|(14)[-\s]?tägig|jede\s+zweite\s+woche|vierzehntägig"
+)
 RE_VAGUE = re.compile(r"(?i)\b(einzelne|manche|einige|ausgewählte|mehrere|gelegentlich)\b")
 RE_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 RE_STAND = re.compile(r"(?i)stand\s+(?:ca\.\s*)?(?:[a-zä]+\.?\s+)?(\d{4})(?:\s*/\s*(\d{2,4}))?")
@@ -192,7 +211,8 @@ def _days(part: str) -> tuple[str, list[str]]:
 
 def _phrase_specs(part: str, label: str | None, interval: int, duration: int | None) -> list[ScheduleSpec]:
     dates = tuple(
-        d for m in RE_DATE.finditer(part)
+        d
+        for m in RE_DATE.finditer(part)
         if (d := _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))) is not None
     )
     start, minutes, _ = _times(RE_DATE.sub(" ", part))
@@ -236,13 +256,18 @@ def _merge(specs: list[ScheduleSpec]) -> list[ScheduleSpec]:
     out = list(merged.values())
     timed_days = {
         (s.rrule.partition(";BYDAY=")[0], d)
-        for s in out if s.start and s.rrule
+        for s in out
+        if s.start and s.rrule
         for d in s.rrule.partition(";BYDAY=")[2].split(",")
     }
     return [
-        s for s in out
-        if s.start or not s.rrule or not all(
-            (s.rrule.partition(";BYDAY=")[0], d) in timed_days for d in s.rrule.partition(";BYDAY=")[2].split(",")
+        s
+        for s in out
+        if s.start
+        or not s.rrule
+        or not all(
+            (s.rrule.partition(";BYDAY=")[0], d) in timed_days
+            for d in s.rrule.partition(";BYDAY=")[2].split(",")
         )
     ]
 
@@ -254,7 +279,12 @@ def parse_hours(text: str | None) -> ParsedHours:
     for segment in _split_depth0(text, ";"):
         label = None
         head, colon, rest = segment.partition(":")
-        if colon and not re.search(r"\d[:.]?$", head) and not RE_DAY.search(head) and not RE_DAILY.search(head):
+        if (
+            colon
+            and not re.search(r"\d[:.]?$", head)
+            and not RE_DAY.search(head)
+            and not RE_DAILY.search(head)
+        ):
             label, segment = head.strip() or None, rest
         body, duration = _clean_body(segment)
         duration = duration or _duration(body)

@@ -21,11 +21,19 @@ from knowledge.search import SearchEngine
 async def load_gazetteer(session: AsyncSession) -> Gazetteer:
     districts = (await session.scalars(select(District).order_by(District.number))).all()
     streets = (await session.scalars(select(Street))).all()
-    postcodes = (await session.execute(select(Postcode.code, Postcode.district_number, Postcode.streets))).all()
+    postcodes = (
+        await session.execute(select(Postcode.code, Postcode.district_number, Postcode.streets))
+    ).all()
     return Gazetteer(
         [
-            DistrictInfo(d.number, d.name, Area.from_geojson(d.polygon), d.inside_lat, d.inside_lon,
-                         tuple(d.aliases or ()))
+            DistrictInfo(
+                d.number,
+                d.name,
+                Area.from_geojson(d.polygon),
+                d.inside_lat,
+                d.inside_lon,
+                tuple(d.aliases or ()),
+            )
             for d in districts
         ],
         [StreetInfo(s.id, s.name, tuple(s.parts or ()), tuple(s.postcodes or ())) for s in streets],
@@ -45,14 +53,30 @@ def _schedule_records(facility: Facility) -> tuple[ScheduleRecord, ...]:
 
 def facility_record(f: Facility) -> FacilityRecord:
     return FacilityRecord(
-        id=f.id, slug=f.slug, name=f.name, category=f.category,
+        id=f.id,
+        slug=f.slug,
+        name=f.name,
+        category=f.category,
         categories=(f.category, *[c for c in (f.extra_categories or ()) if c != f.category]),
-        district=f.district_number, lat=f.lat, lon=f.lon, location_exact=f.location_exact,
-        location_precision=f.location_precision, operator=f.operator, street=f.street,
-        house_number=f.house_number, address_note=f.address_note, postcode=f.postcode,
-        phone=f.phone, email=f.email, website=f.website, hours_text=f.hours_text,
-        hours_year=f.hours_year, description=f.description, source_url=f.source_url,
-        target_groups=tuple(f.target_groups or ()), wheelchair=f.wheelchair,
+        district=f.district_number,
+        lat=f.lat,
+        lon=f.lon,
+        location_exact=f.location_exact,
+        location_precision=f.location_precision,
+        operator=f.operator,
+        street=f.street,
+        house_number=f.house_number,
+        address_note=f.address_note,
+        postcode=f.postcode,
+        phone=f.phone,
+        email=f.email,
+        website=f.website,
+        hours_text=f.hours_text,
+        hours_year=f.hours_year,
+        description=f.description,
+        source_url=f.source_url,
+        target_groups=tuple(f.target_groups or ()),
+        wheelchair=f.wheelchair,
         schedules=_schedule_records(f),
     )
 

@@ -55,7 +55,9 @@ class Vocabulary:
             if term.key:
                 self.exact[term.key].append(term)
         self.stopwords = stopwords
-        self.max_span = min(MAX_SPAN, max((t.ntokens for ts in self.exact.values() for t in ts), default=1) + 1)
+        self.max_span = min(
+            MAX_SPAN, max((t.ntokens for ts in self.exact.values() for t in ts), default=1) + 1
+        )
         buckets: dict[str, list[str]] = defaultdict(list)
         for key in self.exact:
             if len(key) >= MIN_FUZZY_LEN:

@@ -10,7 +10,7 @@ are the city's geography that place resolution needs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class PlanningArea(Base):
@@ -55,9 +55,7 @@ class District(Base):
     area_km2: Mapped[float | None] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    planning_area_id: Mapped[int | None] = mapped_column(
-        ForeignKey("planning_areas.id", ondelete="SET NULL")
-    )
+    planning_area_id: Mapped[int | None] = mapped_column(ForeignKey("planning_areas.id", ondelete="SET NULL"))
     planning_area: Mapped[PlanningArea | None] = relationship(back_populates="districts")
 
 
@@ -93,25 +91,23 @@ class Facility(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True, index=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(40), index=True)
     extra_categories: Mapped[list[Any]] = mapped_column(default=list)
     operator: Mapped[str | None] = mapped_column(Text)
-    street: Mapped[str | None] = mapped_column(String(200))
+    street: Mapped[str | None] = mapped_column(Text)
     house_number: Mapped[str | None] = mapped_column(String(20))
-    address_note: Mapped[str | None] = mapped_column(String(200))
+    address_note: Mapped[str | None] = mapped_column(Text)
     postcode: Mapped[str | None] = mapped_column(String(5))
-    district_number: Mapped[int | None] = mapped_column(
-        ForeignKey("districts.number"), index=True
-    )
+    district_number: Mapped[int | None] = mapped_column(ForeignKey("districts.number"), index=True)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     # exact: own coordinates; street: a point on the named street; district: district centre
     location_precision: Mapped[str] = mapped_column(String(10), default="none")
     location_exact: Mapped[bool] = mapped_column(Boolean, default=False)
-    phone: Mapped[str | None] = mapped_column(String(60))
-    email: Mapped[str | None] = mapped_column(String(200))
-    website: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
     hours_text: Mapped[str | None] = mapped_column(Text)
     hours_year: Mapped[int | None] = mapped_column(Integer)
     wheelchair: Mapped[bool | None] = mapped_column(Boolean)
@@ -142,10 +138,8 @@ class Offer(Base):
     __tablename__ = "offers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(
-        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
-    )
-    title: Mapped[str] = mapped_column(String(300))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
     target_groups: Mapped[list[Any]] = mapped_column(default=list)
     description: Mapped[str | None] = mapped_column(Text)
     facility: Mapped[Facility] = relationship(back_populates="offers")
@@ -161,8 +155,8 @@ class Schedule(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
-    label: Mapped[str | None] = mapped_column(String(200))
-    rrule: Mapped[str | None] = mapped_column(String(200))
+    label: Mapped[str | None] = mapped_column(Text)
+    rrule: Mapped[str | None] = mapped_column(Text)
     start_time: Mapped[dt.time | None] = mapped_column()
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     dates: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates for single events
@@ -180,12 +174,10 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(
-        ForeignKey("facilities.id", ondelete="CASCADE"), index=True
-    )
-    title: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(60))
-    email: Mapped[str | None] = mapped_column(String(200))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
     facility: Mapped[Facility] = relationship(back_populates="contacts")
 
 

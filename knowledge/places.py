@@ -32,8 +32,25 @@ HOUSE_NUMBER_RE = re.compile(r"^\d{1,4}[a-z]?$")
 # A single-word street only counts as a place when it looks like one: these endings
 # ("Kaiserallee", "Marktplatz") or a house number after it.
 STREET_ENDINGS = (
-    "str", "weg", "allee", "platz", "gasse", "ring", "damm", "pfad", "steig", "anlage",
-    "promenade", "ufer", "graben", "hof", "wall", "markt", "tor", "brucke", "siedlung",
+    "str",
+    "weg",
+    "allee",
+    "platz",
+    "gasse",
+    "ring",
+    "damm",
+    "pfad",
+    "steig",
+    "anlage",
+    "promenade",
+    "ufer",
+    "graben",
+    "hof",
+    "wall",
+    "markt",
+    "tor",
+    "brucke",
+    "siedlung",
 )
 # Postcode rows backed by fewer streets than this share of the best row are noise.
 POSTCODE_MIN_SHARE = 0.25
@@ -206,7 +223,9 @@ class Gazetteer:
         if not rows:
             return ()
         best = rows[0][1]
-        keep = [d for d, n in rows if n == best or (n >= POSTCODE_MIN_STREETS and n >= POSTCODE_MIN_SHARE * best)]
+        keep = [
+            d for d, n in rows if n == best or (n >= POSTCODE_MIN_STREETS and n >= POSTCODE_MIN_SHARE * best)
+        ]
         return tuple(keep)
 
     # -- resolution ---------------------------------------------------------------
@@ -218,8 +237,10 @@ class Gazetteer:
     def plausible(self, toks: list[str], m: Match) -> Match | None:
         """Drop street terms that do not look like a street here (see STREET_ENDINGS)."""
         keep = tuple(
-            t for t in m.terms
-            if t.kind != "street" or street_key(t.text).endswith(STREET_ENDINGS)
+            t
+            for t in m.terms
+            if t.kind != "street"
+            or street_key(t.text).endswith(STREET_ENDINGS)
             or self.house_number_after(toks, m)
         )
         if not keep:
@@ -261,7 +282,9 @@ class Gazetteer:
             number = self.house_number_after(toks, m)
             part = info.part_in(named_district)
             alternatives = tuple(p["district"] for p in info.parts if p["district"] != part["district"])
-            place = Place(part["district"], alternatives, part["lat"], part["lon"], "street", info.name, number)
+            place = Place(
+                part["district"], alternatives, part["lat"], part["lon"], "street", info.name, number
+            )
             place.spans.append((m.start, m.end + (1 if number else 0)))
             break
         if place.kind in ("none", "district"):
@@ -271,8 +294,14 @@ class Gazetteer:
                     if ds and (named_district is None or named_district in ds):
                         best = named_district or ds[0]
                         d = self.districts[best]
-                        place = Place(best, tuple(x for x in ds if x != best), d.inside_lat,
-                                      d.inside_lon, "postcode", tok)
+                        place = Place(
+                            best,
+                            tuple(x for x in ds if x != best),
+                            d.inside_lat,
+                            d.inside_lon,
+                            "postcode",
+                            tok,
+                        )
                         place.spans.append((i, i + 1))
                         break
         if lat is not None and lon is not None:

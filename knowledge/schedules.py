@@ -51,9 +51,9 @@ def next_occurrences(
         rule = rrulestr(spec.rrule, dtstart=dtstart)
         found = list(rule.xafter(after, count=count, inc=True))
     elif spec.dates:
-        found = sorted(
-            d for d in (dt.datetime.combine(day, start_time) for day in spec.dates) if d >= after
-        )[:count]
+        found = sorted(d for d in (dt.datetime.combine(day, start_time) for day in spec.dates) if d >= after)[
+            :count
+        ]
     if valid_to is not None:
         found = [d for d in found if d.date() <= valid_to]
     return [d.replace(tzinfo=BERLIN) for d in found]

@@ -96,7 +96,7 @@ class Answer:
     def categories(self) -> list[str]:
         """Category keys best first; the first result's category leads when there is one."""
         keys = [k for k, _ in self.understanding.categories]
-        if self.results and self.understanding.categories:
+        if self.results and (keys or self.results[0].name_match):
             lead = self.results[0].category
             keys = [lead] + [k for k in keys if k != lead]
         return keys
@@ -186,9 +186,7 @@ class NameIndex:
                 hits = [fid for fid in by_id if r in self.name_tokens[fid]]
             for fid in hits:
                 gained[fid] += self.idf[r]
-        return {
-            fid: (g / total, by_id[fid]) for fid, g in gained.items() if g / total >= NAME_COVERAGE
-        }
+        return {fid: (g / total, by_id[fid]) for fid, g in gained.items() if g / total >= NAME_COVERAGE}
 
 
 class SearchEngine:
@@ -206,8 +204,9 @@ class SearchEngine:
         self.district_names = {n: d.name for n, d in gazetteer.districts.items()}
 
     # -- understanding ------------------------------------------------------------
-    def understand(self, text: str, lang: str | None = None,
-                   lat: float | None = None, lon: float | None = None) -> Understanding:
+    def understand(
+        self, text: str, lang: str | None = None, lat: float | None = None, lon: float | None = None
+    ) -> Understanding:
         toks = tokens(text)
         found = [m for m in self.vocabulary.candidates(toks)]
         found = [p for m in found if (p := self.gazetteer.plausible(toks, m)) is not None]
@@ -217,7 +216,8 @@ class SearchEngine:
         used |= {i for a, b in place.spans for i in range(a, b)}
         in_place = {i for a, b in place.spans for i in range(a, b)}
         content = [
-            t for i, t in enumerate(toks)
+            t
+            for i, t in enumerate(toks)
             if i not in in_place and t not in self.catalogue.stopwords and not has_digit(t) and len(t) >= 2
         ]
         residual = [t for i, t in enumerate(toks) if i not in used and t in content]
@@ -288,9 +288,17 @@ class SearchEngine:
         return "find_offers"
 
     # -- ranking ------------------------------------------------------------------
-    def search(self, text: str, *, lang: str | None = None, lat: float | None = None,
-               lon: float | None = None, now: dt.datetime | None = None, limit: int = 5,
-               offset: int = 0) -> Answer:
+    def search(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        now: dt.datetime | None = None,
+        limit: int = 5,
+        offset: int = 0,
+    ) -> Answer:
         u = self.understand(text, lang, lat, lon)
         ranked = self.rank(u)
         page = ranked[offset : offset + limit]
@@ -325,8 +333,10 @@ class SearchEngine:
                 if place.has_point and f.lat is not None and f.lon is not None
                 else None
             )
-            in_district = (f.district in near) if near else (
-                f.district == place.district if place.district is not None else None
+            in_district = (
+                (f.district in near)
+                if near
+                else (f.district == place.district if place.district is not None else None)
             )
             results.append(Result(f, cat, dist, in_district, f.id in named))
         named_cov = {fid: cov for fid, (cov, _) in named.items()}
@@ -344,12 +354,15 @@ class SearchEngine:
         return results
 
     @staticmethod
-    def occurrences(f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[tuple[dt.datetime, int | None]]:
+    def occurrences(
+        f: FacilityRecord, now: dt.datetime, count: int = 3
+    ) -> list[tuple[dt.datetime, int | None]]:
         """Next start times with their durations, merged over all schedules of a facility."""
         found: dict[dt.datetime, int | None] = {}
         for s in f.schedules:
-            for start in next_occurrences(s.spec, now=now, count=count, valid_from=s.valid_from,
-                                          valid_to=s.valid_to, anchor=s.anchor):
+            for start in next_occurrences(
+                s.spec, now=now, count=count, valid_from=s.valid_from, valid_to=s.valid_to, anchor=s.anchor
+            ):
                 found.setdefault(start, s.spec.duration_minutes)
         return sorted(found.items())[:count]
 

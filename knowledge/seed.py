@@ -8,6 +8,7 @@ same validation as any file a city loads later.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -39,12 +40,19 @@ async def seed_geography(session: AsyncSession, package: Path = PACKAGE) -> None
     for feature in collection["features"]:
         p = feature["properties"]
         extra = (config.get("districts") or {}).get(p["number"]) or {}
-        session.add(District(
-            number=p["number"], name=p["name"], aliases=list(extra.get("aliases") or []),
-            polygon=feature["geometry"], inside_lat=p["inside_lat"], inside_lon=p["inside_lon"],
-            area_km2=p.get("area_km2"), population=p["statistics"].get("population"),
-            statistics=p["statistics"],
-        ))
+        session.add(
+            District(
+                number=p["number"],
+                name=p["name"],
+                aliases=list(extra.get("aliases") or []),
+                polygon=feature["geometry"],
+                inside_lat=p["inside_lat"],
+                inside_lon=p["inside_lon"],
+                area_km2=p.get("area_km2"),
+                population=p["statistics"].get("population"),
+                statistics=p["statistics"],
+            )
+        )
     await session.flush()
     areas = yaml.safe_load(PLANNING_AREAS_PATH.read_text(encoding="utf-8"))
     for item in areas.get("planning_areas") or []:
@@ -57,12 +65,21 @@ async def seed_geography(session: AsyncSession, package: Path = PACKAGE) -> None
                 district.planning_area_id = area.id
     for s in json.loads((package / "streets.json").read_text(encoding="utf-8")):
         best = s["parts"][0]
-        session.add(Street(name=s["name"], district_number=best["district"], lat=best["lat"],
-                           lon=best["lon"], parts=s["parts"], postcodes=s["postcodes"]))
-    with open(package / "postcodes.csv", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            session.add(Postcode(code=row["code"], district_number=int(row["district"]),
-                                 streets=int(row["streets"])))
+        session.add(
+            Street(
+                name=s["name"],
+                district_number=best["district"],
+                lat=best["lat"],
+                lon=best["lon"],
+                parts=s["parts"],
+                postcodes=s["postcodes"],
+            )
+        )
+    postcodes = (package / "postcodes.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(io.StringIO(postcodes)):
+        session.add(
+            Postcode(code=row["code"], district_number=int(row["district"]), streets=int(row["streets"]))
+        )
     session.add(DatasetInfo(key="attribution", value=ATTRIBUTION))
     session.add(DatasetInfo(key="seed_version", value=SEED_VERSION))
     await session.flush()

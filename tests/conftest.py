@@ -79,15 +79,33 @@ async def seeded_engine(seeded_url) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def empty_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
-    """A migrated database without data, new for each test."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+def backend(request) -> str:
+    return request.param
+
+
+async def _empty(backend: str, tmp_path: Path, suffix: str) -> AsyncEngine:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'empty{suffix}.db'}"
     else:
-        url = _pg_url("_empty")
+        url = _pg_url(suffix)
         await _reset_pg(url)
     engine = make_engine(url)
     await upgrade(engine)
+    return engine
+
+
+@pytest.fixture
+async def empty_engine(backend, tmp_path) -> AsyncIterator[AsyncEngine]:
+    """A migrated database without data, new for each test."""
+    engine = await _empty(backend, tmp_path, "_empty")
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def other_empty_engine(backend, tmp_path) -> AsyncIterator[AsyncEngine]:
+    """A second, independent empty database on the same backend (for round trips)."""
+    engine = await _empty(backend, tmp_path, "_empty2")
     yield engine
     await engine.dispose()
 

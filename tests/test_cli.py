@@ -97,13 +97,19 @@ def test_import_bad_file_changes_nothing_and_names_rows(tmp_path, monkeypatch):
     def row(**kw):
         return ",".join(str(kw.get(c, "")) for c in cols)
 
-    bad.write_text("\n".join([
-        header,
-        row(name="Neues Elterncafé", category="startpunkt_elterncafe", district="8"),
-        row(name="", category="buergerzentrum", district="8"),
-        row(name="Irgendwas", category="kneipe", district="8"),
-        row(name="In Berlin", category="buergerzentrum", lat="52.52", lon="13.40"),
-    ]) + "\n", encoding="utf-8")
+    bad.write_text(
+        "\n".join(
+            [
+                header,
+                row(name="Neues Elterncafé", category="startpunkt_elterncafe", district="8"),
+                row(name="", category="buergerzentrum", district="8"),
+                row(name="Irgendwas", category="kneipe", district="8"),
+                row(name="In Berlin", category="buergerzentrum", lat="52.52", lon="13.40"),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["import", str(bad)])
     assert result.exit_code == 1
     for line in ("Zeile 3", "Zeile 4", "Zeile 5"):

@@ -10,9 +10,7 @@ from knowledge.models import Base
 
 async def test_migrated_schema_equals_models(empty_engine):
     async with empty_engine.connect() as conn:
-        diff = await conn.run_sync(
-            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
-        )
+        diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert diff == []
     assert set(Base.metadata.tables) <= tables
@@ -22,8 +20,8 @@ async def test_migrated_schema_equals_models(empty_engine):
 async def test_seed_loads_all_districts_and_facilities(seeded_engine):
     from sqlalchemy import func, select
 
-    from knowledge.models import District, Facility, PlanningArea, Street
     from knowledge.db import make_sessionmaker
+    from knowledge.models import District, Facility, PlanningArea, Street
 
     async with make_sessionmaker(seeded_engine)() as s:
         assert await s.scalar(select(func.count()).select_from(District)) == 27

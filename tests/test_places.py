@@ -31,8 +31,14 @@ def test_district_names_aliases_and_adjectives(knowledge, text, number):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("elterncafe durlah", 19), ("senioren treff muhlburg", 8), ("seniorentref durlch", 19),
-     ("Bürgerverein Rüppur", 15), ("Jugendtreff Knilingen", 10), ("Daxlande", 9)],
+    [
+        ("elterncafe durlah", 19),
+        ("senioren treff muhlburg", 8),
+        ("seniorentref durlch", 19),
+        ("Bürgerverein Rüppur", 15),
+        ("Jugendtreff Knilingen", 10),
+        ("Daxlande", 9),
+    ],
 )
 def test_typos_and_missing_umlauts(knowledge, text, number):
     assert place_of(knowledge, text).district == number
@@ -40,8 +46,15 @@ def test_typos_and_missing_umlauts(knowledge, text, number):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("Elterncafé in der Aue", 19), ("Bergwald", 19), ("Killisfeld", 19), ("Kirchfeld", 26),
-     ("Heidenstücker", 11), ("Seniorentreff Heidenstückersiedlung", 11), ("Rintheimer Feld", 17)],
+    [
+        ("Elterncafé in der Aue", 19),
+        ("Bergwald", 19),
+        ("Killisfeld", 19),
+        ("Kirchfeld", 26),
+        ("Heidenstücker", 11),
+        ("Seniorentreff Heidenstückersiedlung", 11),
+        ("Rintheimer Feld", 17),
+    ],
 )
 def test_informal_names_of_district_parts(knowledge, text, number):
     place = place_of(knowledge, text)
@@ -49,7 +62,9 @@ def test_informal_names_of_district_parts(knowledge, text, number):
     assert place.kind == "informal"
     district = knowledge.gazetteer.districts[number]
     # the informal place has its own point, inside its district
-    assert knowledge.gazetteer.district_at(place.lat, place.lon) == number or district.area.contains(place.lat, place.lon)
+    assert knowledge.gazetteer.district_at(place.lat, place.lon) == number or district.area.contains(
+        place.lat, place.lon
+    )
 
 
 def test_informal_place_point_differs_from_district_centre(knowledge):
@@ -59,7 +74,13 @@ def test_informal_place_point_differs_from_district_centre(knowledge):
 
 
 @pytest.mark.parametrize(
-    "text", ["Herrenalber Str. 20", "Herrenalber Straße", "herrenalberstrasse 20", "Ich wohne in der Herrenalber Strasse"]
+    "text",
+    [
+        "Herrenalber Str. 20",
+        "Herrenalber Straße",
+        "herrenalberstrasse 20",
+        "Ich wohne in der Herrenalber Strasse",
+    ],
 )
 def test_streets_with_or_without_house_number(knowledge, text):
     place = place_of(knowledge, text)
@@ -114,8 +135,15 @@ def test_point_outside_karlsruhe_has_no_district(knowledge):
 
 @pytest.mark.parametrize(
     "text",
-    ["Seniorenbüro", "Pflegestützpunkt Karlsruhe", "Hallo!", "Ich möchte ehrenamtlich helfen",
-     "Allgemeiner Sozialer Dienst", "Startpunkt Elterncafé", "Wo finde ich Hilfe für meine Mutter?"],
+    [
+        "Seniorenbüro",
+        "Pflegestützpunkt Karlsruhe",
+        "Hallo!",
+        "Ich möchte ehrenamtlich helfen",
+        "Allgemeiner Sozialer Dienst",
+        "Startpunkt Elterncafé",
+        "Wo finde ich Hilfe für meine Mutter?",
+    ],
 )
 def test_no_district_is_invented(knowledge, text):
     assert place_of(knowledge, text).district is None

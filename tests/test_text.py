@@ -12,7 +12,9 @@ def test_turkish_suffix_after_apostrophe_is_split():
 
 
 def test_street_key_ignores_type_spelling():
-    assert street_key("Herrenalber Straße") == street_key("herrenalber str.") == street_key("Herrenalberstrasse")
+    assert (
+        street_key("Herrenalber Straße") == street_key("herrenalber str.") == street_key("Herrenalberstrasse")
+    )
 
 
 def test_arabic_article_is_stripped_as_variant():

@@ -64,10 +64,30 @@ MEETING_PLACE_STATIONS = {
 }
 
 FACILITY_FIELDS = [
-    "slug", "name", "category", "extra_categories", "operator", "street", "house_number",
-    "address_note", "postcode", "district", "lat", "lon", "phone", "email", "website",
-    "hours", "hours_year", "wheelchair", "languages", "target_groups", "description",
-    "source_url", "confidence", "last_verified",
+    "slug",
+    "name",
+    "category",
+    "extra_categories",
+    "operator",
+    "street",
+    "house_number",
+    "address_note",
+    "postcode",
+    "district",
+    "lat",
+    "lon",
+    "phone",
+    "email",
+    "website",
+    "hours",
+    "hours_year",
+    "wheelchair",
+    "languages",
+    "target_groups",
+    "description",
+    "source_url",
+    "confidence",
+    "last_verified",
 ]
 
 TARGET_GROUP_HINTS = {
@@ -78,14 +98,21 @@ TARGET_GROUP_HINTS = {
 }
 
 
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def slugify(text: str) -> str:
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", fold(text).encode("ascii", "ignore").decode())).strip("-")[:150]
+    return re.sub(
+        r"-+", "-", re.sub(r"[^a-z0-9]+", "-", fold(text).encode("ascii", "ignore").decode())
+    ).strip("-")[:150]
 
 
 def load_districts(src: Path) -> tuple[dict[int, dict], dict[int, Area]]:
     shapes = json.loads((src / "stadtteile.geojson").read_text(encoding="utf-8"))
     stats = json.loads((src / "stadtteile_statistik_2016.geojson").read_text(encoding="utf-8"))
-    centres = {int(r["stadtteil_nr"]): r for r in csv.DictReader(open(src / "stadtteile_mittelpunkte.csv", encoding="utf-8"))}
+    centres = {int(r["stadtteil_nr"]): r for r in read_csv(src / "stadtteile_mittelpunkte.csv")}
     stat_by_nr = {int(f["properties"]["Stadtteilnummer"]): f["properties"] for f in stats["features"]}
     districts: dict[int, dict] = {}
     areas: dict[int, Area] = {}
@@ -122,10 +149,10 @@ def iter_vertices(geometry: dict) -> list[tuple[float, float]]:
 
 def build_streets(src: Path, areas: dict[int, Area]) -> list[dict]:
     shares: dict[str, dict[int, float]] = defaultdict(dict)
-    for r in csv.DictReader(open(src / "strassen_stadtteile.csv", encoding="utf-8")):
+    for r in read_csv(src / "strassen_stadtteile.csv"):
         shares[r["strasse"]][int(r["stadtteil_nr"])] = float(r["anteil_geometrie"])
     plz: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for r in csv.DictReader(open(src / "strassen_plz.csv", encoding="utf-8")):
+    for r in read_csv(src / "strassen_plz.csv"):
         plz[street_key(r["strasse_normalisiert"])].append((r["plz"], int(r["anzahl_meldungen"])))
     features = json.loads((src / "strassen.geojson").read_text(encoding="utf-8"))["features"]
     out = []
@@ -149,10 +176,15 @@ def build_streets(src: Path, areas: dict[int, Area]) -> list[dict]:
             clon = sum(p[1] for p in pts) / len(pts)
             rep = nearest_vertex(pts, clat, clon)
             radius = max(haversine_m(rep[0], rep[1], p[0], p[1]) for p in pts)
-            parts.append({
-                "district": nr, "share": round(share.get(nr, 0.0), 3),
-                "lat": round(rep[0], 6), "lon": round(rep[1], 6), "radius_m": round(radius),
-            })
+            parts.append(
+                {
+                    "district": nr,
+                    "share": round(share.get(nr, 0.0), 3),
+                    "lat": round(rep[0], 6),
+                    "lon": round(rep[1], 6),
+                    "radius_m": round(radius),
+                }
+            )
         parts.sort(key=lambda p: (-p["share"], p["district"]))
         codes = [c for c, _ in sorted(plz.get(street_key(name), []), key=lambda x: -x[1])]
         out.append({"name": name, "parts": parts, "postcodes": codes})
@@ -216,10 +248,11 @@ def target_groups(text: str, category_defaults: list[str]) -> list[str]:
     return found or category_defaults
 
 
-def build_facilities(src: Path, districts: dict[int, dict], areas: dict[int, Area],
-                     catalogue: dict) -> list[dict]:
+def build_facilities(
+    src: Path, districts: dict[int, dict], areas: dict[int, Area], catalogue: dict
+) -> list[dict]:
     by_name = {fold(d["name"]): nr for nr, d in districts.items()}
-    stations = list(csv.DictReader(open(src / "wahllokale_2017.csv", encoding="utf-8")))
+    stations = list(read_csv(src / "wahllokale_2017.csv"))
     exact_points: dict[str, tuple[float, float]] = {}
     for s in stations:
         street, number, _, _ = split_street(s["strasse"].replace("str.", "straße").replace("Str.", "Straße"))
@@ -228,7 +261,7 @@ def build_facilities(src: Path, districts: dict[int, dict], areas: dict[int, Are
             exact_points[key] = (float(s["lat"]), float(s["lon"]))
     rows = []
     slugs: set[str] = set()
-    for r in csv.DictReader(open(src / "einrichtungen.csv", encoding="utf-8")):
+    for r in read_csv(src / "einrichtungen.csv"):
         category, extra = map_category(r)
         street, number, note, postcode = split_street(r["street"])
         district = by_name.get(fold(r["district"])) if r["district"] else None
@@ -241,37 +274,70 @@ def build_facilities(src: Path, districts: dict[int, dict], areas: dict[int, Are
         while slug in slugs:
             slug += "-2"
         slugs.add(slug)
-        rows.append({
-            "slug": slug, "name": r["name"], "category": category,
-            "extra_categories": ";".join(extra), "operator": r["operator"],
-            "street": street or "", "house_number": number or "", "address_note": note or "",
-            "postcode": postcode or r["postcode"], "district": district or "",
-            "lat": lat, "lon": lon, "phone": r["phone"], "email": r["email"],
-            "website": r["website"], "hours": r["hours"], "hours_year": "",
-            "wheelchair": "", "languages": "",
-            "target_groups": ";".join(target_groups(r["target_groups"], defaults)),
-            "description": r["description"], "source_url": r["source_url"],
-            "confidence": r["confidence"], "last_verified": "",
-        })
+        rows.append(
+            {
+                "slug": slug,
+                "name": r["name"],
+                "category": category,
+                "extra_categories": ";".join(extra),
+                "operator": r["operator"],
+                "street": street or "",
+                "house_number": number or "",
+                "address_note": note or "",
+                "postcode": postcode or r["postcode"],
+                "district": district or "",
+                "lat": lat,
+                "lon": lon,
+                "phone": r["phone"],
+                "email": r["email"],
+                "website": r["website"],
+                "hours": r["hours"],
+                "hours_year": "",
+                "wheelchair": "",
+                "languages": "",
+                "target_groups": ";".join(target_groups(r["target_groups"], defaults)),
+                "description": r["description"],
+                "source_url": r["source_url"],
+                "confidence": r["confidence"],
+                "last_verified": "",
+            }
+        )
     for s in stations:
         if s["nr"] not in MEETING_PLACE_STATIONS:
             continue
         name, category = MEETING_PLACE_STATIONS[s["nr"]]
         street, number, _, _ = split_street(s["strasse"].replace("str.", "straße"))
         lat, lon = float(s["lat"]), float(s["lon"])
-        rows.append({
-            "slug": slugify(name), "name": name, "category": category, "extra_categories": "",
-            "operator": "Stadt Karlsruhe" if category == "buergerzentrum" else "",
-            "street": street or "", "house_number": number or "", "address_note": "",
-            "postcode": "", "district": district_of(areas, lat, lon) or "",
-            "lat": lat, "lon": lon, "phone": "", "email": "", "website": "", "hours": "",
-            "hours_year": "", "wheelchair": "ja" if s["barrierefrei"] == "rollstuhlgerecht" else "nein",
-            "languages": "",
-            "target_groups": ";".join(catalogue["categories"].get(category, {}).get("target_groups", [])),
-            "description": "Öffentlicher Treffpunkt im Stadtteil (Wahllokal 2017); Angebote vor Ort erfragen.",
-            "source_url": "https://github.com/CodeforKarlsruhe/btw2017",
-            "confidence": "medium", "last_verified": "",
-        })
+        rows.append(
+            {
+                "slug": slugify(name),
+                "name": name,
+                "category": category,
+                "extra_categories": "",
+                "operator": "Stadt Karlsruhe" if category == "buergerzentrum" else "",
+                "street": street or "",
+                "house_number": number or "",
+                "address_note": "",
+                "postcode": "",
+                "district": district_of(areas, lat, lon) or "",
+                "lat": lat,
+                "lon": lon,
+                "phone": "",
+                "email": "",
+                "website": "",
+                "hours": "",
+                "hours_year": "",
+                "wheelchair": "ja" if s["barrierefrei"] == "rollstuhlgerecht" else "nein",
+                "languages": "",
+                "target_groups": ";".join(catalogue["categories"].get(category, {}).get("target_groups", [])),
+                "description": (
+                    "Öffentlicher Treffpunkt im Stadtteil (Wahllokal 2017); Angebote vor Ort erfragen."
+                ),
+                "source_url": "https://github.com/CodeforKarlsruhe/btw2017",
+                "confidence": "medium",
+                "last_verified": "",
+            }
+        )
     return rows
 
 
@@ -297,10 +363,12 @@ def main(src: Path) -> None:
         encoding="utf-8",
     )
     streets = build_streets(src, areas)
-    (OUT / "streets.json").write_text(json.dumps(streets, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (OUT / "streets.json").write_text(
+        json.dumps(streets, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     postcodes = [
         {"code": r["plz"], "district": int(r["stadtteil_nr"]), "streets": int(r["anzahl_strassen"])}
-        for r in csv.DictReader(open(src / "plz_stadtteile.csv", encoding="utf-8"))
+        for r in read_csv(src / "plz_stadtteile.csv")
     ]
     write_csv(OUT / "postcodes.csv", ["code", "district", "streets"], postcodes)
     places_path = Path(__file__).parent / "places.yaml"
@@ -312,8 +380,10 @@ def main(src: Path) -> None:
     )
     facilities = build_facilities(src, districts, areas, catalogue)
     write_csv(OUT / "facilities.csv", FACILITY_FIELDS, facilities)
-    print(f"districts={len(features)} streets={len(streets)} postcodes={len(postcodes)} "
-          f"facilities={len(facilities)} informal={len(informal)}")
+    print(
+        f"districts={len(features)} streets={len(streets)} postcodes={len(postcodes)} "
+        f"facilities={len(facilities)} informal={len(informal)}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def run_with(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+def run_with(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

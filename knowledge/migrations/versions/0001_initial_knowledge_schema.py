@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 19:43:49.960684
+Create Date: 2026-11-24 20:25:54.715670
 """
 
 from alembic import op
@@ -46,22 +46,22 @@ def upgrade() -> None:
     op.create_table('facilities',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=160), nullable=False),
-    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
     sa.Column('category', sa.String(length=40), nullable=False),
     sa.Column('extra_categories', sa.JSON(), nullable=False),
     sa.Column('operator', sa.Text(), nullable=True),
-    sa.Column('street', sa.String(length=200), nullable=True),
+    sa.Column('street', sa.Text(), nullable=True),
     sa.Column('house_number', sa.String(length=20), nullable=True),
-    sa.Column('address_note', sa.String(length=200), nullable=True),
+    sa.Column('address_note', sa.Text(), nullable=True),
     sa.Column('postcode', sa.String(length=5), nullable=True),
     sa.Column('district_number', sa.Integer(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('location_precision', sa.String(length=10), nullable=False),
     sa.Column('location_exact', sa.Boolean(), nullable=False),
-    sa.Column('phone', sa.String(length=60), nullable=True),
-    sa.Column('email', sa.String(length=200), nullable=True),
-    sa.Column('website', sa.String(length=300), nullable=True),
+    sa.Column('phone', sa.Text(), nullable=True),
+    sa.Column('email', sa.Text(), nullable=True),
+    sa.Column('website', sa.Text(), nullable=True),
     sa.Column('hours_text', sa.Text(), nullable=True),
     sa.Column('hours_year', sa.Integer(), nullable=True),
     sa.Column('wheelchair', sa.Boolean(), nullable=True),
@@ -104,9 +104,9 @@ def upgrade() -> None:
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('facility_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=True),
-    sa.Column('phone', sa.String(length=60), nullable=True),
-    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('phone', sa.Text(), nullable=True),
+    sa.Column('email', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -116,7 +116,7 @@ def upgrade() -> None:
     op.create_table('offers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('facility_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
     sa.Column('target_groups', sa.JSON(), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['facility_id'], ['facilities.id'], ondelete='CASCADE'),
@@ -128,8 +128,8 @@ def upgrade() -> None:
     op.create_table('schedules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('offer_id', sa.Integer(), nullable=False),
-    sa.Column('label', sa.String(length=200), nullable=True),
-    sa.Column('rrule', sa.String(length=200), nullable=True),
+    sa.Column('label', sa.Text(), nullable=True),
+    sa.Column('rrule', sa.Text(), nullable=True),
     sa.Column('start_time', sa.Time(), nullable=True),
     sa.Column('duration_minutes', sa.Integer(), nullable=True),
     sa.Column('dates', sa.JSON(), nullable=False),
