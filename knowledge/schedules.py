@@ -8,16 +8,41 @@ to and from daylight saving time, as people expect.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from knowledge.hours import ScheduleSpec
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EPOCH = dt.date(2024, 1, 1)  # a Monday: deterministic anchor for INTERVAL>1 rules
 MAX_COUNT = 100
+_INTERVAL = re.compile(r"INTERVAL=(\d+)")
+
+
+@lru_cache(maxsize=4096)
+def _parse(rule: str) -> rrule:
+    return rrulestr(rule, dtstart=dt.datetime.combine(EPOCH, dt.time()))
+
+
+def _aligned_start(rule: str, anchor: dt.date, target: dt.date) -> dt.date:
+    """A dtstart shortly before `target` that keeps the rule's rhythm from `anchor`.
+
+    Expanding from 2024 on every call would walk hundreds of occurrences; for weekly
+    rules we jump by whole intervals, for the others to the start of the month.
+    """
+    if target <= anchor:
+        return anchor
+    if "FREQ=WEEKLY" in rule or "FREQ=DAILY" in rule:
+        interval = int(m.group(1)) if (m := _INTERVAL.search(rule)) else 1
+        period = 7 * interval if "FREQ=WEEKLY" in rule else interval
+        return anchor + dt.timedelta(days=((target - anchor).days // period) * period)
+    if "FREQ=MONTHLY" in rule and not _INTERVAL.search(rule):
+        return target.replace(day=1)
+    return anchor
 
 
 def _local(now: dt.datetime) -> dt.datetime:
@@ -47,8 +72,8 @@ def next_occurrences(
         after = dt.datetime.combine(valid_from, dt.time.min)
     found: list[dt.datetime] = []
     if spec.rrule and count:
-        dtstart = dt.datetime.combine(anchor or valid_from or EPOCH, start_time)
-        rule = rrulestr(spec.rrule, dtstart=dtstart)
+        base = _aligned_start(spec.rrule, anchor or valid_from or EPOCH, after.date())
+        rule = _parse(spec.rrule).replace(dtstart=dt.datetime.combine(base, start_time))
         found = list(rule.xafter(after, count=count, inc=True))
     elif spec.dates:
         found = sorted(d for d in (dt.datetime.combine(day, start_time) for day in spec.dates) if d >= after)[

@@ -24,6 +24,7 @@ from knowledge.matching import Match, Vocabulary, allowed_edits, select
 from knowledge.places import Gazetteer, Place
 from knowledge.records import FacilityRecord
 from knowledge.schedules import BERLIN, next_occurrences
+from knowledge.spatial import GridIndex
 from knowledge.text import has_digit, tokens
 
 ACCEPT_RATIO = 0.85  # categories scoring within this share of the best one count as asked for
@@ -137,6 +138,10 @@ class Answer:
         }
 
 
+def _far(distance: float | None) -> float:
+    return math.inf if distance is None else distance
+
+
 class NameIndex:
     """Inverted index of facility-name words, for questions that name a place."""
 
@@ -200,6 +205,18 @@ class SearchEngine:
             for c in f.categories:
                 self.by_category[c].append(f)
         self.by_slug = {f.slug: f for f in self.facilities}
+        self.by_id = {f.id: f for f in self.facilities}
+        self.by_district: dict[int | None, list[FacilityRecord]] = defaultdict(list)
+        for f in self.facilities:
+            self.by_district[f.district].append(f)
+        self.grid = GridIndex(self.facilities)
+        self._pools: dict[frozenset[str], set[int]] = {}
+        placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
+        self.by_category_sorted: dict[str | None, list[FacilityRecord]] = {None: placed_first}
+        for f in placed_first:
+            for c in f.categories:
+                self.by_category_sorted.setdefault(c, []).append(f)
+        self.unlocated = [f for f in self.facilities if f.lat is None or f.lon is None]
         self.names = NameIndex(self.facilities, catalogue.stopwords)
         self.district_names = {n: d.name for n, d in gazetteer.districts.items()}
 
@@ -300,58 +317,100 @@ class SearchEngine:
         offset: int = 0,
     ) -> Answer:
         u = self.understand(text, lang, lat, lon)
-        ranked = self.rank(u)
+        ranked, total = self.rank(u, offset + limit)
         page = ranked[offset : offset + limit]
         now = now or dt.datetime.now(BERLIN)
         for r in page:
             r.next_dates = self.next_dates(r.facility, now)
-        return Answer(u, page, self.district_names, total=len(ranked))
+        return Answer(u, page, self.district_names, total=total)
 
-    def rank(self, u: Understanding) -> list[Result]:
+    def rank(self, u: Understanding, needed: int | None = None) -> tuple[list[Result], int]:
+        """The best `needed` results in order, and how many places match in all."""
         if u.intent in ("help", "smalltalk"):
-            return []
+            return [], 0
         accepted = u.accepted
-        scores = dict(u.categories)
-        named = self.names.lookup(u.content) if u.content else {}
         if u.intent in ("volunteer", "meetings") and not accepted:
             accepted = list(COORDINATION) if u.intent == "volunteer" else [COORDINATION[0]]
-        if accepted:
-            pool = {f.id: f for c in accepted for f in self.by_category.get(c, ())}
-        elif named or u.place.kind != "none":
-            pool = {f.id: f for f in self.facilities} if not named else {}
+        named = self.names.lookup(u.content) if u.content else {}
+        allowed = frozenset(accepted)
+        if allowed:
+            pool_ids = self._pool(allowed)
+
+            def accept(f: FacilityRecord) -> bool:
+                return f.id not in named and any(c in allowed for c in f.categories)
+
+        elif not named and u.place.kind != "none":
+            pool_ids = None  # every place matches a question that only names a place
+
+            def accept(f: FacilityRecord) -> bool:
+                return f.id not in named
+
         else:
-            pool = {}
-        for _, f in named.values():
-            pool[f.id] = f
+            pool_ids = set()
+
+            def accept(f: FacilityRecord) -> bool:
+                return False
+
+        total = len(self.facilities) if pool_ids is None else len(pool_ids | set(named))
+        needed = total if needed is None else min(needed, total)
+        scores = dict(u.categories)
         place = u.place
         near = {place.district, *place.alternatives} if place.kind in ("district", "postcode") else set()
-        results = []
-        for f in pool.values():
-            cat = next((c for c in f.categories if c in accepted), f.category)
-            dist = (
-                haversine_m(place.lat, place.lon, f.lat, f.lon)
-                if place.has_point and f.lat is not None and f.lon is not None
-                else None
-            )
-            in_district = (
-                (f.district in near)
-                if near
-                else (f.district == place.district if place.district is not None else None)
-            )
-            results.append(Result(f, cat, dist, in_district, f.id in named))
-        named_cov = {fid: cov for fid, (cov, _) in named.items()}
 
-        def key(r: Result):
-            far = r.distance_m if r.distance_m is not None else math.inf
-            name_rank = -named_cov.get(r.facility.id, 0.0)
-            if place.kind in ("district", "postcode"):
-                return (name_rank, not r.in_district, far, -scores.get(r.category, 0), r.facility.name)
-            if place.has_point:
-                return (name_rank, far, -scores.get(r.category, 0), r.facility.name)
-            return (name_rank, -scores.get(r.category, 0), r.facility.lat is None, r.facility.name)
+        def result(f: FacilityRecord, dist: float | None, cat: str | None = None) -> Result:
+            cat = cat or next((c for c in f.categories if c in allowed), f.category)
+            if near:
+                in_district: bool | None = f.district in near
+            else:
+                in_district = None if place.district is None else f.district == place.district
+            return Result(f, cat, dist, in_district, f.id in named)
 
-        results.sort(key=key)
-        return results
+        def distance(f: FacilityRecord) -> float | None:
+            if place.has_point and f.lat is not None and f.lon is not None:
+                return haversine_m(place.lat, place.lon, f.lat, f.lon)
+            return None
+
+        out = [result(f, distance(f)) for _, f in named.values()]
+        out.sort(key=lambda r: (-named[r.facility.id][0], _far(r.distance_m), r.facility.name))
+        want = needed - len(out)
+        if want > 0 and place.has_point:
+            found: list[tuple[float, FacilityRecord]] = []
+            if near:
+                inside = [
+                    f for d in near for f in self.by_district.get(d, ()) if accept(f) and f.lat is not None
+                ]
+                found = sorted(((distance(f), f) for f in inside), key=lambda x: (x[0], x[1].name))[:want]
+            if len(found) < want:
+                found += self.grid.nearest(
+                    place.lat,
+                    place.lon,
+                    want - len(found),
+                    (lambda f: accept(f) and f.district not in near) if near else accept,
+                )
+            out += [result(f, d) for d, f in found]
+            want = needed - len(out)
+            if want > 0:
+                unplaced = [f for f in self.unlocated if accept(f)]
+                out += [result(f, None) for f in sorted(unplaced, key=lambda f: f.name)[:want]]
+        elif want > 0:
+            # no point to measure from: best category first, located places first, then by name
+            order = sorted(allowed, key=lambda c: -scores.get(c, 0)) if allowed else [None]
+            seen: set[int] = set()
+            for cat in order:
+                for f in self.by_category_sorted.get(cat, ()):
+                    if len(out) >= needed:
+                        break
+                    if f.id not in seen and accept(f):
+                        seen.add(f.id)
+                        out.append(result(f, None, cat))
+        return out, total
+
+    def _pool(self, allowed: frozenset[str]) -> set[int]:
+        pool = self._pools.get(allowed)
+        if pool is None:
+            pool = {f.id for c in allowed for f in self.by_category.get(c, ())}
+            self._pools[allowed] = pool
+        return pool
 
     @staticmethod
     def occurrences(
