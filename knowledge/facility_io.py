@@ -27,9 +27,9 @@ from sqlalchemy.orm import selectinload
 from knowledge.catalogue import CATEGORY_KEYS, TARGET_GROUP_KEYS
 from knowledge.geo import Area
 from knowledge.hours import parse_hours
-from knowledge.models import Contact, District, Facility, Offer, Schedule, Street
+from knowledge.models import Contact, District, Facility, Offer, Schedule
 from knowledge.places import Location
-from knowledge.text import fold, street_key
+from knowledge.text import fold
 
 FIELDS = [
     "slug",
@@ -322,25 +322,10 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
 async def _context(session: AsyncSession, geocode: Geocoder | None) -> _Context:
     districts = (await session.scalars(select(District))).all()
     areas = {d.number: Area.from_geojson(d.polygon) for d in districts}
-    inside = {d.number: (d.inside_lat, d.inside_lon) for d in districts}
     if geocode is None:
-        streets = {street_key(s.name): s for s in (await session.scalars(select(Street))).all()}
+        from knowledge.index import load_gazetteer
 
-        def geocode(street: str | None, _number: str | None, district: int | None) -> Location | None:
-            s = streets.get(street_key(street)) if street else None
-            if s is not None and s.parts:
-                part = next((p for p in s.parts if p["district"] == district), s.parts[0])
-                return Location(
-                    part["lat"],
-                    part["lon"],
-                    "street",
-                    part.get("radius_m", 1e9) <= 300,
-                    district or part["district"],
-                )
-            if district in inside:
-                return Location(*inside[district], "district", False, district)
-            return None
-
+        geocode = (await load_gazetteer(session)).locate_address
     return _Context(areas, {fold(d.name): d.number for d in districts}, geocode)
 
 

@@ -152,3 +152,16 @@ def test_no_district_is_invented(knowledge, text):
 def test_every_district_is_reachable_by_name(knowledge):
     for number, d in knowledge.gazetteer.districts.items():
         assert place_of(knowledge, f"Treffpunkt {d.name}").district == number, d.name
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Есть ли клуб для пожилых людей в Дурлахе?", 19),
+        ("Де знайти молодіжний центр у Мюльбурзі?", 8),
+        ("نادي الشباب في دورلاخ", 19),
+        ("Центр для сімей у Нойройті", 26),
+    ],
+)
+def test_district_names_in_cyrillic_and_arabic_script(knowledge, text, number):
+    assert place_of(knowledge, text).district == number

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.facility_io import FIELDS as FACILITY_FIELDS
+from knowledge.facility_io import slugify
 from knowledge.geo import Area, haversine_m, nearest_vertex
 from knowledge.text import fold, street_key
 
@@ -63,32 +65,6 @@ MEETING_PLACE_STATIONS = {
     "21": ("Seniorenzentrum Klosterweg", "seniorenbegegnung"),
 }
 
-FACILITY_FIELDS = [
-    "slug",
-    "name",
-    "category",
-    "extra_categories",
-    "operator",
-    "street",
-    "house_number",
-    "address_note",
-    "postcode",
-    "district",
-    "lat",
-    "lon",
-    "phone",
-    "email",
-    "website",
-    "hours",
-    "hours_year",
-    "wheelchair",
-    "languages",
-    "target_groups",
-    "description",
-    "source_url",
-    "confidence",
-    "last_verified",
-]
 
 TARGET_GROUP_HINTS = {
     "older_people": r"senior|älter|alt(en|e)\b|rentner|65|alleinstehende",
@@ -101,12 +77,6 @@ TARGET_GROUP_HINTS = {
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
-
-
-def slugify(text: str) -> str:
-    return re.sub(
-        r"-+", "-", re.sub(r"[^a-z0-9]+", "-", fold(text).encode("ascii", "ignore").decode())
-    ).strip("-")[:150]
 
 
 def load_districts(src: Path) -> tuple[dict[int, dict], dict[int, Area]]:
