@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.db import default_database_url
 
+SANDBOX_TOKEN = "123456:SANDBOX"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUARTIER_", env_file=".env", extra="ignore")
@@ -16,9 +18,16 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     redis_url: str | None = None
     bot_token: str | None = None
-    telegram_api_base: str | None = None
+    telegram_api_base: str | None = None  # e.g. http://127.0.0.1:8081 for a local Bot API server
+    webhook_url: str | None = None  # public URL; when set, `quartier run` serves a webhook
+    webhook_secret: str | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
     admin_ids: list[int] = Field(default_factory=list)
     default_language: str = "de"
+    page_size: int = Field(default=3, ge=1, le=10)
+    throttle_rate: float = 2.0  # messages per second a person may send
+    throttle_burst: int = 5
 
 
 @lru_cache(maxsize=1)

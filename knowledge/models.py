@@ -188,3 +188,20 @@ class DatasetInfo(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class DemandRecord(Base):
+    """One answered question, anonymous: no person, no chat, no text (Sozialraummonitoring)."""
+
+    __tablename__ = "demand_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    district_number: Mapped[int | None] = mapped_column(ForeignKey("districts.number"), index=True)
+    intent: Mapped[str] = mapped_column(String(20))
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    target_groups: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str] = mapped_column(String(5))
+    results: Mapped[int] = mapped_column(Integer, default=0)
+    nearest_m: Mapped[int | None] = mapped_column(Integer)
+    not_helpful: Mapped[bool] = mapped_column(Boolean, default=False)

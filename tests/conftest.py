@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from knowledge.db import make_engine, normalise_url, prepare_database, upgrade
 
 PG_URL = os.environ.get("QUARTIER_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("QUARTIER_TEST_REDIS_URL")
+STORAGES = ["memory"] + (["redis"] if REDIS_URL else [])
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
@@ -123,3 +125,19 @@ def knowledge(seeded_url):
             await engine.dispose()
 
     return asyncio.run(load())
+
+
+@pytest.fixture(params=STORAGES)
+async def fsm_storage(request) -> AsyncIterator:
+    """FSM storage for the bot: in memory, and in Redis when QUARTIER_TEST_REDIS_URL is set."""
+    if request.param == "memory":
+        from aiogram.fsm.storage.memory import MemoryStorage
+
+        yield MemoryStorage()
+        return
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    storage = RedisStorage.from_url(REDIS_URL)
+    await storage.redis.flushdb()  # a database of its own for tests (see .ci/run)
+    yield storage
+    await storage.close()

@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+import bot.models  # noqa: F401  (people-side tables share the metadata)
 from knowledge.db import current_revision
 from knowledge.models import Base
 

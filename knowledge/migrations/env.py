@@ -1,9 +1,18 @@
 """Alembic environment: runs on a connection handed in by knowledge.db, or on its own."""
 
+import contextlib
+import importlib
+
 from alembic import context
 from sqlalchemy import pool
 
 from knowledge.models import Base
+
+# The schema history covers the whole application's database: tables of the people
+# side (bot.models) share this metadata when that package is installed.
+for module in ("bot.models",):
+    with contextlib.suppress(ImportError):  # knowledge used on its own
+        importlib.import_module(module)
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,62 @@
+"""Start the bot: long polling by default, a webhook with secret-token check when configured."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.factory import build_dispatcher, make_bot, set_commands
+from bot.settings import Settings
+from knowledge.db import make_engine, prepare_database
+from knowledge.index import load_index
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+async def prepare(settings: Settings) -> tuple[Bot, Dispatcher]:
+    engine = make_engine(settings.database_url)
+    await prepare_database(engine)
+    search = await load_index(engine)
+    dp = build_dispatcher(settings, engine, search)
+    dp["engine"] = engine
+    bot = make_bot(settings.bot_token or "", settings.telegram_api_base)
+    return bot, dp
+
+
+async def run_polling(settings: Settings) -> None:
+    bot, dp = await prepare(settings)
+    try:
+        await set_commands(bot, dp["i18n_instance"])
+        await bot.delete_webhook(drop_pending_updates=False)
+        log.info("polling for updates")
+        await dp.start_polling(bot, handle_signals=False)
+    finally:
+        await bot.session.close()
+        await dp["engine"].dispose()
+
+
+async def run_webhook(settings: Settings) -> None:
+    bot, dp = await prepare(settings)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=settings.webhook_secret).register(
+        app, path=WEBHOOK_PATH
+    )
+    setup_application(app, dp, bot=bot)
+    await set_commands(bot, dp["i18n_instance"])
+    await bot.set_webhook(settings.webhook_url or "", secret_token=settings.webhook_secret)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        import asyncio
+
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+        await dp["engine"].dispose()

@@ -1,0 +1,83 @@
+"""Wiring: the Dispatcher with its routers, middlewares and shared services."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.i18n import LANGUAGES, PersonI18nMiddleware, make_i18n
+from bot.middlewares import DbSessionMiddleware, PersonMiddleware, ThrottlingMiddleware
+from bot.middlewares.throttling import MemoryBuckets, RedisBuckets
+from bot.services.assistant import Assistant
+from bot.settings import Settings
+from handlers import setup_routers
+from knowledge.db import make_sessionmaker
+from knowledge.search import SearchEngine
+
+
+def make_storage(settings: Settings) -> BaseStorage:
+    """FSM state in Redis when configured (survives restarts), else in memory."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def build_dispatcher(
+    settings: Settings,
+    engine: AsyncEngine,
+    search: SearchEngine,
+    *,
+    storage: BaseStorage | None = None,
+    i18n: I18n | None = None,
+) -> Dispatcher:
+    storage = storage or make_storage(settings)
+    dp = Dispatcher(storage=storage, assistant=Assistant(search, settings.page_size), settings=settings)
+    dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine)))
+    dp.update.outer_middleware(PersonMiddleware())
+    i18n = i18n or make_i18n(settings.default_language)
+    dp["i18n_instance"] = i18n
+    PersonI18nMiddleware(i18n).setup(dp)
+    redis = getattr(storage, "redis", None)
+    buckets = (
+        RedisBuckets(redis, settings.throttle_rate, settings.throttle_burst)
+        if redis is not None
+        else MemoryBuckets(settings.throttle_rate, settings.throttle_burst)
+    )
+    throttle = ThrottlingMiddleware(buckets)
+    dp.message.outer_middleware(throttle)
+    dp.callback_query.outer_middleware(throttle)
+    dp.include_router(setup_routers())
+    return dp
+
+
+def make_bot(token: str, api_base: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    """The command menu in every language (Telegram shows the one matching the app)."""
+    names = ("start", "help", "language", "about", "privacy")
+    for lang in LANGUAGES:
+        with i18n.context(), i18n.use_locale(lang):
+            from aiogram.utils.i18n import gettext as _
+
+            descriptions = {
+                "start": _("Start and main menu"),
+                "help": _("What I can do"),
+                "language": _("Change language"),
+                "about": _("Data sources and licences"),
+                "privacy": _("Privacy"),
+            }
+            commands = [BotCommand(command=n, description=descriptions[n]) for n in names]
+            await bot.set_my_commands(commands, language_code=None if lang == "de" else lang)

@@ -1,0 +1,27 @@
+"""One database session per update, committed when the handler succeeds."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
+        self.sessionmaker = sessionmaker
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self.sessionmaker() as session:
+            data["session"] = session
+            result = await handler(event, data)
+            await session.commit()
+            return result

@@ -1,0 +1,209 @@
+"""The resident's conversation as plain data: what to send for a question, a page, a place.
+
+Handlers stay thin: they parse the update, call this service and send what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import render
+from bot.services import demand
+from knowledge.calendar import facility_calendar
+from knowledge.catalogue import load_catalogue
+from knowledge.records import FacilityRecord
+from knowledge.schedules import BERLIN
+from knowledge.search import Answer, Result, SearchEngine
+
+COORDINATION_QUERY = "Stadtteilkoordination"
+
+
+@dataclass(slots=True)
+class Outgoing:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+@dataclass(slots=True)
+class Reply:
+    messages: list[Outgoing] = field(default_factory=list)
+    record_id: int | None = None
+
+
+class Assistant:
+    def __init__(self, engine: SearchEngine, page_size: int = 3):
+        self.engine = engine
+        self.page_size = page_size
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(BERLIN)
+
+    # -- questions ----------------------------------------------------------------
+    async def ask(
+        self,
+        session: AsyncSession,
+        text: str,
+        lang: str,
+        *,
+        q: int,
+        lat: float | None = None,
+        lon: float | None = None,
+        offset: int = 0,
+        record: bool = True,
+    ) -> Reply:
+        answer = self.engine.search(
+            text, lat=lat, lon=lon, now=self.now(), limit=self.page_size, offset=offset
+        )
+        intent = answer.intent
+        if intent == "help":
+            return Reply([Outgoing(help_text())])
+        if intent == "smalltalk":
+            return Reply(
+                [
+                    Outgoing(
+                        _(
+                            "Hello! Ask me about offers near you, for example: "
+                            "“Seniorentreff in Durlach” or “parent café near me”."
+                        )
+                    )
+                ]
+            )
+        record_id = await demand.record(session, answer) if record and offset == 0 else None
+        reply = Reply(record_id=record_id)
+        if offset == 0:
+            reply.messages.append(Outgoing(self._headline(answer, lang)))
+        if not answer.results:
+            reply.messages += self._nothing_found(answer, lang)
+        reply.messages += self._cards(answer.results, lang)
+        more = offset + self.page_size if offset + self.page_size < answer.total else None
+        footer = render.footer_keyboard(q, more, record_id)
+        if footer is not None and answer.results:
+            shown = offset + len(answer.results)
+            reply.messages.append(
+                Outgoing(_("Showing {shown} of {total}.").format(shown=shown, total=answer.total), footer)
+            )
+        return reply
+
+    def _headline(self, answer: Answer, lang: str) -> str:
+        u = answer.understanding
+        where = answer.district_names.get(u.place.district) if u.place.district else None
+        if u.intent == "volunteer":
+            return _(
+                "Great that you want to get involved! Sign-up in the chat is coming soon; until then "
+                "the district coordination below is glad to hear from you."
+            )
+        if u.intent == "meetings":
+            return _(
+                "District network meetings are announced by the district coordination. "
+                "Ask them for the next date:"
+            )
+        labels = [html.escape(load_catalogue().label(k, lang)) for k in answer.categories[:2]]
+        if labels and where:
+            return _("{what} near {where}:").format(what=" / ".join(labels), where=html.escape(where))
+        if labels:
+            return _("{what}:").format(what=" / ".join(labels))
+        if where:
+            return _("Offers in and near {where}:").format(where=html.escape(where))
+        return _("Offers near you:") if u.place.has_point else _("What I found:")
+
+    def _nothing_found(self, answer: Answer, lang: str) -> list[Outgoing]:
+        """Never a dead end: say so, offer the district coordination's contact."""
+        out = [
+            Outgoing(
+                _(
+                    "I did not find a matching place. Try other words, a district or a street, "
+                    "or share your location. The district coordination can help, too:"
+                )
+            )
+        ]
+        where = answer.district_names.get(answer.district) if answer.district else ""
+        coord = self.engine.search(f"{COORDINATION_QUERY} {where}", now=self.now(), limit=1)
+        out += self._cards(coord.results, lang)
+        return out
+
+    def _cards(self, results: list[Result], lang: str) -> list[Outgoing]:
+        return [Outgoing(render.card(r, lang), render.card_keyboard(r)) for r in results]
+
+    # -- places -------------------------------------------------------------------
+    def facility(self, fid: int) -> FacilityRecord | None:
+        return self.engine.by_id.get(fid)
+
+    def details(self, f: FacilityRecord, lang: str) -> Outgoing:
+        dates = self.engine.next_dates(f, self.now())
+        result = Result(f, f.category, None, None, next_dates=dates)
+        return Outgoing(render.card(result, lang, details=True), render.card_keyboard(result))
+
+    def calendar_file(self, f: FacilityRecord, count: int = 5) -> BufferedInputFile | None:
+        occurrences = self.engine.occurrences(f, self.now(), count)
+        if not occurrences:
+            return None
+        data = facility_calendar(
+            name=f.name,
+            address=f.address,
+            description=f.hours_text,
+            url=f.website,
+            occurrences=occurrences,
+            uid_prefix=f.slug,
+            now=self.now(),
+        )
+        return BufferedInputFile(data, filename=f"{f.slug[:60]}.ics")
+
+    def venue_address(self, f: FacilityRecord) -> str:
+        if f.address:
+            return f.address
+        district = self.engine.district_names.get(f.district) if f.district else None
+        return (
+            _("Karlsruhe-{district} (approximate location)").format(district=district)
+            if district
+            else "Karlsruhe"
+        )
+
+    # -- menus --------------------------------------------------------------------
+    async def district_offers(self, session: AsyncSession, district: int, lang: str, q: int) -> Reply:
+        return await self.ask(session, self.engine.district_names[district], lang, q=q)
+
+    def coordination(self, district: int | None, lang: str) -> list[Outgoing]:
+        where = self.engine.district_names.get(district, "") if district else ""
+        answer = self.engine.search(f"{COORDINATION_QUERY} {where}", now=self.now(), limit=2)
+        return [Outgoing(_("Your district coordination:")), *self._cards(answer.results, lang)]
+
+    def upcoming(self, district: int | None, lang: str, limit: int = 5) -> list[Outgoing]:
+        """Places with the soonest next dates, in and near the district (or city-wide)."""
+        now = self.now()
+        engine = self.engine
+        pool = [f for f in engine.facilities if f.schedules]
+        if district is not None:
+            near = [f for f in pool if f.district == district]
+            pool = near if len(near) >= limit else pool
+        dated = []
+        for f in pool:
+            dates = engine.next_dates(f, now)
+            if dates:
+                dated.append((dates[0], f, dates))
+        dated.sort(key=lambda x: (x[0], x[1].name))
+        out = [Outgoing(_("Next dates:"))]
+        for _first, f, dates in dated[:limit]:
+            r = Result(f, f.category, None, None, next_dates=dates)
+            out.append(Outgoing(render.card(r, lang), render.card_keyboard(r)))
+        return out
+
+
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("<b>How I can help</b>"),
+            _("Ask me in your own words which offers are nearby, for example:"),
+            "• " + _("“Elterncafé in Mühlburg”"),
+            "• " + _("“Seniorentreff near Kaiserallee”"),
+            "• " + _("“youth centre 76185”"),
+            _("Or press “Offers near me” and share your location."),
+            _("I answer in German, English, Turkish, Arabic, Ukrainian and Russian: /language"),
+            _("Data sources: /about · Privacy: /privacy"),
+        ]
+    )

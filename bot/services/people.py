@@ -1,0 +1,37 @@
+"""Person records: created on first contact, holding only what the conversation needs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LANGUAGES
+from bot.models import Person
+from knowledge.models import District
+
+
+async def get_or_create(session: AsyncSession, telegram_id: int, language_code: str | None) -> Person:
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        person = Person(telegram_id=telegram_id, telegram_language=language_code)
+        session.add(person)
+        await session.flush()
+    elif language_code and person.telegram_language != language_code:
+        person.telegram_language = language_code
+    return person
+
+
+async def set_language(session: AsyncSession, person: Person, language: str) -> bool:
+    if language not in LANGUAGES:
+        return False
+    person.language = language
+    await session.flush()
+    return True
+
+
+async def set_home_district(session: AsyncSession, person: Person, number: int | None) -> bool:
+    if number is not None and await session.get(District, number) is None:
+        return False
+    person.home_district_number = number
+    await session.flush()
+    return True

@@ -1,0 +1,41 @@
+"""Longer texts: data sources and licences, privacy."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import gettext as _
+
+
+def about_text() -> str:
+    return "\n".join(
+        [
+            _("<b>About the Quartiersassistent</b>"),
+            _("An open-source assistant for Karlsruhe's social neighbourhood development."),
+            "",
+            _("<b>Data sources</b>"),
+            "• " + _("District outlines and streets: © OpenStreetMap contributors (ODbL)."),
+            "• "
+            + _(
+                "District statistics 2016, polling districts and stations, postcodes: "
+                "Stadt Karlsruhe (Datenlizenz Deutschland – Namensnennung 2.0)."
+            ),
+            "• "
+            + _(
+                "Facilities: public web pages; each place names its source. "
+                "Opening hours may be outdated: they show the year they were stated for."
+            ),
+        ]
+    )
+
+
+def privacy_text() -> str:
+    return "\n".join(
+        [
+            _("<b>Privacy</b>"),
+            _("I store only your Telegram number, your language and, if you tell me, your home district."),
+            _(
+                "Your questions are counted anonymously per district to show where offers are missing; "
+                "they are never stored with your name or number."
+            ),
+            _("Shared locations are used for the answer only and are not stored."),
+        ]
+    )

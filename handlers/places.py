@@ -1,0 +1,106 @@
+"""Buttons under answers: map pin, calendar file, details, more results, feedback."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import FeedbackCb, PageCb, PlaceCb
+from bot.services import demand
+from bot.services.assistant import Assistant
+from handlers.sending import send_all
+
+
+async def _stale(query: CallbackQuery) -> None:
+    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+
+
+async def show_map(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant) -> None:
+    f = assistant.facility(callback_data.fid)
+    if f is None or f.lat is None:
+        await _stale(query)
+        return
+    await query.answer()
+    await query.message.answer_venue(
+        latitude=f.lat, longitude=f.lon, title=f.name[:100], address=assistant.venue_address(f)[:200]
+    )
+
+
+async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant) -> None:
+    f = assistant.facility(callback_data.fid)
+    if f is None:
+        await _stale(query)
+        return
+    document = assistant.calendar_file(f)
+    if document is None:
+        await query.answer(_("No upcoming dates are known for this place."), show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer_document(
+        document, caption=_("Dates for your calendar: {name}").format(name=f.name[:900])
+    )
+
+
+async def details(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant, i18n_lang: str) -> None:
+    f = assistant.facility(callback_data.fid)
+    if f is None:
+        await _stale(query)
+        return
+    await query.answer()
+    item = assistant.details(f, i18n_lang)
+    await query.message.answer(item.text, reply_markup=item.markup, disable_web_page_preview=True)
+
+
+async def more(
+    query: CallbackQuery,
+    callback_data: PageCb,
+    session: AsyncSession,
+    assistant: Assistant,
+    state: FSMContext,
+    i18n_lang: str,
+) -> None:
+    data = await state.get_data()
+    if data.get("q") != callback_data.q or callback_data.offset < 0:
+        await _stale(query)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    reply = await assistant.ask(
+        session,
+        data.get("text") or "",
+        i18n_lang,
+        q=callback_data.q,
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        offset=callback_data.offset,
+    )
+    await send_all(query.message, reply.messages)
+
+
+async def not_helpful(
+    query: CallbackQuery, callback_data: FeedbackCb, session: AsyncSession, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    if data.get("q") != callback_data.q or not await demand.mark_not_helpful(session, callback_data.rec):
+        await _stale(query)
+        return
+    await query.answer(_("Thank you! This helps the city see what is missing."), show_alert=True)
+
+
+async def unknown_button(query: CallbackQuery) -> None:
+    await _stale(query)
+
+
+def make_router() -> Router:
+    """A fresh router (aiogram attaches a router to one dispatcher only)."""
+    router = Router(name="places")
+    router.callback_query.register(show_map, PlaceCb.filter(F.action == "map"))
+    router.callback_query.register(calendar, PlaceCb.filter(F.action == "ics"))
+    router.callback_query.register(details, PlaceCb.filter(F.action == "info"))
+    router.callback_query.register(more, PageCb.filter())
+    router.callback_query.register(not_helpful, FeedbackCb.filter())
+    router.callback_query.register(unknown_button)
+    return router

@@ -1,0 +1,59 @@
+"""Free text and shared locations are questions; anything else gets a friendly hint."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.assistant import Assistant
+from handlers.sending import MAX_QUESTION, next_question, send_all
+
+
+async def question(
+    message: Message, session: AsyncSession, assistant: Assistant, state: FSMContext, i18n_lang: str
+) -> None:
+    text = message.text.strip()[:MAX_QUESTION]
+    if not text:
+        await message.answer(_("Please write what you are looking for."))
+        return
+    q = await next_question(state, text)
+    reply = await assistant.ask(session, text, i18n_lang, q=q)
+    await send_all(message, reply.messages)
+
+
+async def location(
+    message: Message, session: AsyncSession, assistant: Assistant, state: FSMContext, i18n_lang: str
+) -> None:
+    # a location right after a question answers that question for this point
+    data = await state.get_data()
+    text = data.get("text") if data.get("lat") is None else ""
+    lat, lon = message.location.latitude, message.location.longitude
+    q = await next_question(state, text or "", lat, lon)
+    reply = await assistant.ask(session, text or "", i18n_lang, q=q, lat=lat, lon=lon)
+    await send_all(message, reply.messages)
+
+
+async def unknown_command(message: Message) -> None:
+    await message.answer(_("I do not know this command. /help shows what I can do."))
+
+
+async def other(message: Message) -> None:
+    await message.answer(
+        _(
+            "I understand text and shared locations. Write what you are looking for, "
+            "or press “Offers near me”."
+        )
+    )
+
+
+def make_router() -> Router:
+    """A fresh router (aiogram attaches a router to one dispatcher only)."""
+    router = Router(name="search")
+    router.message.register(question, F.text & ~F.text.startswith("/"))
+    router.message.register(location, F.location)
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(other)
+    return router

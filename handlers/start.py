@@ -1,0 +1,105 @@
+"""/start, language and home district, /help, /about, /privacy."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import DistrictCb, LanguageCb
+from bot.models import Person
+from bot.services import people
+from bot.services.assistant import Assistant, help_text
+from bot.texts import about_text, privacy_text
+
+
+async def start(message: Message, person: Person) -> None:
+    await message.answer(
+        _(
+            "Welcome to the Quartiersassistent Karlsruhe! I show you offers nearby: citizen centres, "
+            "parent cafés, family centres, youth houses, meeting places for older people and more."
+        ),
+        reply_markup=keyboards.main_menu(),
+    )
+    await message.answer(_("Which language do you prefer?"), reply_markup=keyboards.languages())
+
+
+async def choose_language(message: Message) -> None:
+    await message.answer(_("Which language do you prefer?"), reply_markup=keyboards.languages())
+
+
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    assistant: Assistant,
+) -> None:
+    if not await people.set_language(session, person, callback_data.code):
+        await query.answer(_("This language is not available."), show_alert=True)
+        return
+    with i18n.use_locale(callback_data.code):
+        await query.answer()
+        await query.message.answer(
+            _("I will answer in English from now on."), reply_markup=keyboards.main_menu()
+        )
+        if person.home_district_number is None:
+            await query.message.answer(
+                _("In which district do you live? This helps me find offers near you (optional)."),
+                reply_markup=keyboards.districts(assistant.engine.district_names),
+            )
+
+
+async def district_chosen(
+    query: CallbackQuery,
+    callback_data: DistrictCb,
+    session: AsyncSession,
+    person: Person,
+    assistant: Assistant,
+) -> None:
+    number = callback_data.number or None
+    if not await people.set_home_district(session, person, number):
+        await query.answer(_("This district does not exist."), show_alert=True)
+        return
+    await query.answer()
+    if number is None:
+        await query.message.answer(
+            _("No problem. You can always name a district or street in your question.")
+        )
+    else:
+        name = assistant.engine.district_names[number]
+        await query.message.answer(
+            _("Saved: {district}. Just ask me what you are looking for.").format(district=name)
+        )
+
+
+async def help_(message: Message) -> None:
+    await message.answer(help_text())
+
+
+async def about(message: Message) -> None:
+    await message.answer(about_text(), disable_web_page_preview=True)
+
+
+async def privacy(message: Message) -> None:
+    await message.answer(privacy_text())
+
+
+def make_router() -> Router:
+    """A fresh router (aiogram attaches a router to one dispatcher only)."""
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(choose_language, Command("language"))
+    router.message.register(choose_language, F.text == keyboards.LANGUAGE)
+    router.callback_query.register(language_chosen, LanguageCb.filter())
+    router.callback_query.register(district_chosen, DistrictCb.filter())
+    router.message.register(help_, Command("help", "hilfe"))
+    router.message.register(help_, F.text == keyboards.HELP)
+    router.message.register(about, Command("about"))
+    router.message.register(privacy, Command("privacy", "datenschutz"))
+    return router

@@ -1,0 +1,191 @@
+"""Handlers and middlewares, fed real updates through the real Dispatcher (mocked HTTP)."""
+
+import itertools
+
+import pytest
+from aiogram.fsm.storage.memory import MemoryStorage
+from icalendar import Calendar
+from sqlalchemy import select
+
+from bot.callbacks import FeedbackCb, LanguageCb, PageCb, PlaceCb
+from bot.factory import build_dispatcher
+from bot.models import Person
+from bot.settings import Settings
+from knowledge.db import make_sessionmaker
+from knowledge.models import DemandRecord
+from tests.mocked_bot import MockedSession, People, make_mocked_bot
+
+_ids = itertools.count(880_000)
+
+
+@pytest.fixture
+async def harness(seeded_engine, seeded_url, knowledge, fsm_storage):
+    settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1000, throttle_burst=1000)
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
+    bot = make_mocked_bot()
+    person = People(user_id=next(_ids))
+
+    async def feed(update):
+        await dp.feed_update(bot, update)
+        return bot.session
+
+    yield dp, bot, person, feed
+    await bot.session.close()
+
+
+def texts(session: MockedSession) -> list[str]:
+    return [r.text for r in session.sent("SendMessage")]
+
+
+async def test_start_shows_menu_and_languages(harness):
+    _dp, bot, person, feed = harness
+    await feed(person.text("/start"))
+    first, second = bot.session.sent("SendMessage")
+    assert "Quartiersassistent" in first.text
+    menu = [b.text for row in first.reply_markup.keyboard for b in row]
+    assert len(menu) == 7 and first.reply_markup.keyboard[0][0].request_location is True
+    codes = [b.callback_data for row in second.reply_markup.inline_keyboard for b in row]
+    assert codes == [LanguageCb(code=c).pack() for c in ("de", "en", "tr", "ar", "uk", "ru")]
+
+
+async def test_free_text_answers_with_cards_and_buttons(harness):
+    _dp, bot, person, feed = harness
+    await feed(person.text("Elterncafé in Mühlburg"))
+    sent = bot.session.sent("SendMessage")
+    cards = [
+        m
+        for m in sent
+        if m.reply_markup
+        and any("p:" in (b.callback_data or "") for row in m.reply_markup.inline_keyboard for b in row)
+    ]
+    assert len(cards) == 3
+    assert all("Startpunkt" in c.text for c in cards)
+    assert "km" in cards[0].text
+    footer = sent[-1].reply_markup.inline_keyboard
+    assert footer[0][0].callback_data.startswith("pg:")
+    for m in sent:
+        assert len(m.text) <= 4096
+
+
+async def test_language_choice_wins_over_telegram_language(harness, seeded_engine):
+    dp, bot, person, feed = harness
+    await feed(person.text("/start"))
+    await feed(person.press(LanguageCb(code="tr").pack()))
+    i18n = dp["i18n_instance"]
+    confirm = bot.session.sent("SendMessage")[-2].text
+    assert confirm == i18n.gettext("I will answer in English from now on.", locale="tr")
+    async with make_sessionmaker(seeded_engine)() as s:
+        stored = await s.scalar(select(Person).where(Person.telegram_id == person.user.id))
+    assert stored.language == "tr" and stored.telegram_language == "de"
+    await feed(person.text("/help"))
+    assert bot.session.sent("SendMessage")[-1].text.startswith(
+        i18n.gettext("<b>How I can help</b>", locale="tr")
+    )
+
+
+async def test_unknown_telegram_language_falls_back_to_german(harness):
+    dp, bot, _person, feed = harness
+    french = People(user_id=next(_ids), language_code="fr")
+    await feed(french.text("/help"))
+    i18n = dp["i18n_instance"]
+    assert bot.session.sent("SendMessage")[-1].text.startswith(
+        i18n.gettext("<b>How I can help</b>", locale="de")
+    )
+
+
+async def test_location_answers_by_distance(harness, knowledge):
+    _dp, bot, person, feed = harness
+    await feed(person.text("Jugendhaus"))
+    bot.session.requests.clear()
+    await feed(person.location(48.999, 8.417))
+    cards = [m for m in bot.session.sent("SendMessage") if m.reply_markup and "p:" in str(m.reply_markup)]
+    assert cards and "Südstadt" in cards[0].text
+
+
+async def test_map_and_calendar_buttons(harness, knowledge):
+    _dp, bot, person, feed = harness
+    f = next(f for f in knowledge.facilities if "LA ViE" in f.name)
+    await feed(person.press(PlaceCb(action="map", fid=f.id).pack()))
+    venue = bot.session.sent("SendVenue")[-1]
+    assert (venue.latitude, venue.longitude) == (f.lat, f.lon) and venue.title.startswith("LA ViE")
+    await feed(person.press(PlaceCb(action="ics", fid=f.id).pack()))
+    doc = bot.session.sent("SendDocument")[-1]
+    cal = Calendar.from_ical(doc.document.data)
+    assert len(cal.walk("VEVENT")) == 5 and doc.document.filename.endswith(".ics")
+
+
+async def test_more_results_pages_and_stale_buttons_are_refused(harness):
+    _dp, bot, person, feed = harness
+    await feed(person.text("Bürgerverein"))
+    first_cards = [m.text for m in bot.session.sent("SendMessage") if "p:" in str(m.reply_markup)]
+    page = bot.session.sent("SendMessage")[-1].reply_markup.inline_keyboard[0][0].callback_data
+    bot.session.requests.clear()
+    await feed(person.press(page))
+    more_cards = [m.text for m in bot.session.sent("SendMessage") if "p:" in str(m.reply_markup)]
+    assert len(more_cards) == 3 and not set(more_cards) & set(first_cards)
+    await feed(person.text("Seniorentreff"))  # a new question makes old page buttons stale
+    bot.session.requests.clear()
+    await feed(person.press(page))
+    alert = bot.session.sent("AnswerCallbackQuery")[-1]
+    assert alert.show_alert and not bot.session.sent("SendMessage")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        PlaceCb(action="map", fid=99_999_999).pack(),
+        "zzz",
+        "p:evil:1",
+        PageCb(q=9999, offset=3).pack(),
+        FeedbackCb(q=1, rec=99_999_999).pack(),
+    ],
+)
+async def test_forged_or_stale_callbacks_change_nothing(harness, data):
+    _dp, bot, person, feed = harness
+    await feed(person.press(data))
+    assert bot.session.sent("AnswerCallbackQuery")[-1].show_alert is True
+    assert not bot.session.sent("SendMessage") and not bot.session.sent("SendVenue")
+
+
+async def test_not_helpful_marks_the_anonymous_record(harness, seeded_engine):
+    _dp, bot, person, feed = harness
+    await feed(person.text("Seniorentreff Durlach"))
+    fb = next(
+        b.callback_data
+        for m in bot.session.sent("SendMessage")
+        if m.reply_markup
+        for row in m.reply_markup.inline_keyboard
+        for b in row
+        if b.callback_data.startswith("fb:")
+    )
+    await feed(person.press(fb))
+    rec = FeedbackCb.unpack(fb).rec
+    async with make_sessionmaker(seeded_engine)() as s:
+        row = await s.get(DemandRecord, rec)
+    assert row.not_helpful is True and row.district_number == 19 and row.intent == "find_offers"
+    assert "person" not in DemandRecord.__table__.columns and "chat_id" not in DemandRecord.__table__.columns
+
+
+async def test_flood_is_throttled_politely(seeded_engine, seeded_url, knowledge):
+    settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1, throttle_burst=3)
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=MemoryStorage())
+    bot = make_mocked_bot()
+    person = People(user_id=next(_ids))
+    for _ in range(20):
+        await dp.feed_update(bot, person.text("/help"))
+    i18n = dp["i18n_instance"]
+    note = i18n.gettext(
+        "You are writing very fast. Please wait a moment, then I will answer again.", locale="de"
+    )
+    sent = texts(bot.session)
+    assert sent.count(note) == 1
+    assert len(sent) == 4  # three answers within the burst, one note, the rest dropped
+
+
+async def test_odd_messages_get_friendly_answers(harness):
+    _dp, bot, person, feed = harness
+    await feed(person.sticker_like())
+    await feed(person.text("x" * 5000))
+    await feed(person.text("/doesnotexist"))
+    sent = texts(bot.session)
+    assert len(sent) >= 3 and all(len(t) <= 4096 for t in sent)
