@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -235,3 +236,61 @@ def calendar(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def run() -> None:
+    """Start the bot: long polling, or a webhook when QUARTIER_WEBHOOK_URL is set.
+
+    Without QUARTIER_BOT_TOKEN it starts the local Bot API sandbox and talks to it.
+    """
+    from bot.app import run_polling, run_webhook
+    from bot.settings import SANDBOX_TOKEN
+
+    settings = get_settings()
+
+    async def main() -> None:
+        nonlocal settings
+        sandbox = None
+        if not settings.bot_token:
+            from bot.sandbox import BotAPISandbox
+
+            sandbox = BotAPISandbox(token=SANDBOX_TOKEN, port=8081)
+            await sandbox.start()
+            settings = settings.model_copy(
+                update={"bot_token": SANDBOX_TOKEN, "telegram_api_base": sandbox.base_url}
+            )
+            console.print(f"No Telegram token: using the local Bot API sandbox at {sandbox.base_url}")
+        try:
+            await (run_webhook(settings) if settings.webhook_url else run_polling(settings))
+        finally:
+            if sandbox is not None:
+                await sandbox.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@app.command()
+def chat(
+    lang: Annotated[str, typer.Option(help="Telegram language of the simulated person")] = "de",
+) -> None:
+    """Talk to the real bot in this terminal, through the local Bot API sandbox."""
+    from bot.chat import run_chat
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_chat(get_settings(), lang))
+
+
+@app.command()
+def sandbox(
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    token: Annotated[str | None, typer.Option(help="Bot token the sandbox accepts")] = None,
+) -> None:
+    """Serve the local Bot API sandbox (a stand-in for api.telegram.org)."""
+    from bot.sandbox import run_sandbox
+    from bot.settings import SANDBOX_TOKEN
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_sandbox(host, port, token or SANDBOX_TOKEN))

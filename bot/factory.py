@@ -9,7 +9,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, LinkPreviewOptions
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -60,9 +60,16 @@ def build_dispatcher(
     return dp
 
 
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cards carry web addresses; previews would drown them
+
+
 def make_bot(token: str, api_base: str | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=NO_PREVIEW),
+    )
 
 
 async def set_commands(bot: Bot, i18n: I18n) -> None:

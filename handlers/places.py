@@ -51,7 +51,7 @@ async def details(query: CallbackQuery, callback_data: PlaceCb, assistant: Assis
         return
     await query.answer()
     item = assistant.details(f, i18n_lang)
-    await query.message.answer(item.text, reply_markup=item.markup, disable_web_page_preview=True)
+    await query.message.answer(item.text, reply_markup=item.markup)
 
 
 async def more(

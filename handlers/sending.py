@@ -12,7 +12,7 @@ MAX_QUESTION = 500  # longer texts are cut before searching: a question is never
 
 async def send_all(message: Message, outgoing: list[Outgoing]) -> None:
     for item in outgoing:
-        await message.answer(item.text, reply_markup=item.markup, disable_web_page_preview=True)
+        await message.answer(item.text, reply_markup=item.markup)
 
 
 async def next_question(

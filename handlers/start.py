@@ -83,7 +83,7 @@ async def help_(message: Message) -> None:
 
 
 async def about(message: Message) -> None:
-    await message.answer(about_text(), disable_web_page_preview=True)
+    await message.answer(about_text())
 
 
 async def privacy(message: Message) -> None:

@@ -1,0 +1,135 @@
+"""End to end: the real bot, long polling over HTTP against the local Bot API sandbox.
+
+The sandbox validates every call against the Bot API description; each test ends
+by checking that the bot made no invalid call.
+"""
+
+import asyncio
+import contextlib
+import itertools
+
+import pytest
+from icalendar import Calendar
+
+from bot.factory import build_dispatcher, make_bot
+from bot.sandbox import BotAPISandbox
+from bot.settings import Settings
+
+TOKEN = "123456:E2E"
+_users = itertools.count(930_000)
+
+
+@pytest.fixture
+async def live(seeded_engine, seeded_url, knowledge, fsm_storage):
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    settings = Settings(
+        database_url=seeded_url,
+        bot_token=TOKEN,
+        telegram_api_base=sandbox.base_url,
+        throttle_rate=50,
+        throttle_burst=50,
+    )
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
+    bot = make_bot(TOKEN, sandbox.base_url)
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    yield sandbox
+    with contextlib.suppress(RuntimeError):
+        await dp.stop_polling()
+    await asyncio.wait_for(polling, 5)
+    await bot.session.close()
+    await sandbox.stop()
+    assert sandbox.invalid_calls == []
+
+
+def user(sandbox, lang="de"):
+    return sandbox.user(next(_users), first_name="Erika", language_code=lang)
+
+
+def text_of(sent) -> str:
+    return sent.message.get("text") or sent.params.get("text") or ""
+
+
+def inline_buttons(sent) -> list[dict]:
+    markup = sent.params.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard") or [] for b in row]
+
+
+async def ask(u, text, count):
+    await u.send_text(text)
+    return await u.wait_for_bot(count=count, timeout=10)
+
+
+@pytest.mark.parametrize("lang", ["de", "tr"])
+async def test_parent_cafe_in_muehlburg_with_map_and_calendar(live, lang):
+    u = user(live, lang)
+    await ask(u, "/start", 2)
+    sent = await ask(u, "Elterncafé in Mühlburg", 5)  # headline, three cards, footer
+    cards = [s for s in sent if any(b.get("callback_data", "").startswith("p:") for b in inline_buttons(s))]
+    assert len(cards) == 3 and "Startpunkt" in text_of(cards[0])
+    map_button = next(b for b in inline_buttons(cards[0]) if b["callback_data"].startswith("p:map"))
+    await u.press(cards[0].message["message_id"], map_button["callback_data"])
+    (venue,) = await u.wait_for_bot(count=1, timeout=10)
+    assert venue.method == "sendVenue" and venue.params["title"] in text_of(cards[0])
+    with_dates = next(
+        c for c in cards if any(b["callback_data"].startswith("p:ics") for b in inline_buttons(c))
+    )
+    ics = next(b for b in inline_buttons(with_dates) if b["callback_data"].startswith("p:ics"))
+    await u.press(with_dates.message["message_id"], ics["callback_data"])
+    (doc,) = await u.wait_for_bot(count=1, timeout=10)
+    assert doc.method == "sendDocument"
+    assert Calendar.from_ical(doc.document).walk("VEVENT")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "needle"),
+    [
+        ("de", "Seniorentreff Durlach", "Seniorenclub Durlach"),
+        ("en", "youth house Südstadt", "Südstadt"),
+        ("tr", "gençlik evi Südstadt", "Südstadt"),
+        ("ar", "مركز الأسرة في Neureut", "Familienzentrum"),
+        ("uk", "Молодіжний клуб Südstadt", "Südstadt"),
+        ("ru", "Центр для семей Neureut", "Familienzentrum"),
+    ],
+)
+async def test_questions_in_six_languages(live, lang, text, needle):
+    u = user(live, lang)
+    sent = await ask(u, text, 2)
+    assert needle in text_of(sent[1])
+
+
+async def test_location_paging_and_no_result(live):
+    u = user(live)
+    await ask(u, "Bürgerverein", 5)
+    await u.send_location(49.0093, 8.4040)
+    sent = await u.wait_for_bot(count=5, timeout=10)
+    footer = sent[-1]
+    more = next(b for b in inline_buttons(footer) if b["callback_data"].startswith("pg:"))
+    await u.press(footer.message["message_id"], more["callback_data"])
+    page2 = await u.wait_for_bot(count=3, timeout=10)
+    assert all("Bürger" in text_of(s) for s in page2[:3])
+    nothing = await ask(u, "xqzt vlorb", 3)
+    assert any("Stadtteilkoordination" in text_of(s) for s in nothing)
+
+
+async def test_flood_odd_input_and_forged_buttons(live):
+    u = user(live)
+    for _ in range(20):
+        await u.send_text("/help")
+    await asyncio.sleep(1.5)
+    assert 1 <= len(u.messages) <= 20
+    await u.send_sticker()
+    await u.wait_for_bot(count=1, timeout=10)
+    await u.send_text("x" * 5000)
+    await u.wait_for_bot(count=1, timeout=10)
+    await u.press(1, "p:map:99999999")
+    await u.press(1, "garbage")
+    await asyncio.sleep(0.5)
+
+
+async def test_two_people_at_once_keep_their_own_conversations(live):
+    a, b = user(live, "de"), user(live, "en")
+    await asyncio.gather(a.send_text("Jugendhaus Südstadt"), b.send_text("Seniorentreff Durlach"))
+    sa = await a.wait_for_bot(count=2, timeout=10)
+    sb = await b.wait_for_bot(count=2, timeout=10)
+    assert "Südstadt" in text_of(sa[1]) and "Durlach" in text_of(sb[1])
