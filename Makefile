@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/quartier ask
+	$(BIN)/quartier chat
 
 test: $(STAMP)
 	$(BIN)/ruff check .
