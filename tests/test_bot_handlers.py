@@ -189,3 +189,17 @@ async def test_odd_messages_get_friendly_answers(harness):
     await feed(person.text("/doesnotexist"))
     sent = texts(bot.session)
     assert len(sent) >= 3 and all(len(t) <= 4096 for t in sent)
+
+
+async def test_first_messages_arriving_together_create_one_person(seeded_engine, seeded_url, knowledge):
+    import asyncio
+
+    settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1000, throttle_burst=1000)
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=MemoryStorage())
+    bot = make_mocked_bot()
+    person = People(user_id=next(_ids))
+    await asyncio.gather(*(dp.feed_update(bot, person.text("/help")) for _ in range(5)))
+    async with make_sessionmaker(seeded_engine)() as s:
+        rows = (await s.scalars(select(Person).where(Person.telegram_id == person.user.id))).all()
+    assert len(rows) == 1
+    assert len(bot.session.sent("SendMessage")) == 5

@@ -10,12 +10,22 @@ from bot.models import Person
 from knowledge.models import District
 
 
+def _insert(session: AsyncSession):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(Person)
+
+
 async def get_or_create(session: AsyncSession, telegram_id: int, language_code: str | None) -> Person:
+    """The person record; two first messages arriving at once must not both insert it."""
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
-        person = Person(telegram_id=telegram_id, telegram_language=language_code)
-        session.add(person)
-        await session.flush()
+        stmt = _insert(session).values(telegram_id=telegram_id, telegram_language=language_code)
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[Person.telegram_id]))
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     elif language_code and person.telegram_language != language_code:
         person.telegram_language = language_code
     return person
