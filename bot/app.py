@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -53,8 +54,6 @@ async def run_webhook(settings: Settings) -> None:
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     try:
-        import asyncio
-
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()

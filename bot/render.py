@@ -64,7 +64,7 @@ def card(result: Result, lang: str, *, details: bool = False) -> str:
         lines.append("📅 " + _("Next dates: {dates}").format(dates=dates))
     if f.hours_text:
         hours = e(f.hours_text)
-        if f.hours_year:
+        if f.hours_year and str(f.hours_year) not in f.hours_text:
             lines.append(
                 "🕒 "
                 + _("Times (as of {year}, please check): {hours}").format(year=f.hours_year, hours=hours)
