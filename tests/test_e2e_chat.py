@@ -133,3 +133,37 @@ async def test_two_people_at_once_keep_their_own_conversations(live):
     sa = await a.wait_for_bot(count=2, timeout=10)
     sb = await b.wait_for_bot(count=2, timeout=10)
     assert "Südstadt" in text_of(sa[1]) and "Durlach" in text_of(sb[1])
+
+
+async def test_webhook_mode_checks_the_secret_token(seeded_engine, seeded_url, knowledge):
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import ClientSession, web
+
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    settings = Settings(database_url=seeded_url, bot_token=TOKEN, telegram_api_base=sandbox.base_url)
+    dp = build_dispatcher(settings, seeded_engine, knowledge)
+    bot = make_bot(TOKEN, sandbox.base_url)
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token="s3cret").register(app, path="/hook")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        u = user(sandbox)
+        sent = await ask(u, "Jugendhaus Südstadt", 2)
+        assert "Südstadt" in text_of(sent[1])
+        # a forged update without the secret is refused
+        async with (
+            ClientSession() as http,
+            http.post(f"http://127.0.0.1:{port}/hook", json={"update_id": 1}) as r,
+        ):
+            assert r.status == 401
+        assert sandbox.invalid_calls == []
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+        await sandbox.stop()
