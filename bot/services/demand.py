@@ -25,7 +25,9 @@ async def record(session: AsyncSession, answer: Answer) -> int:
         nearest_m=None if nearest is None else round(nearest),
     )
     session.add(row)
-    await session.flush()
+    # commit at once: a write transaction held while the answer is sent would make
+    # every other person's question wait for the database (SQLite has one writer)
+    await session.commit()
     return row.id
 
 

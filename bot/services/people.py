@@ -25,6 +25,7 @@ async def get_or_create(session: AsyncSession, telegram_id: int, language_code: 
     if person is None:
         stmt = _insert(session).values(telegram_id=telegram_id, telegram_language=language_code)
         await session.execute(stmt.on_conflict_do_nothing(index_elements=[Person.telegram_id]))
+        await session.commit()  # short write transactions: see demand.record
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     elif language_code and person.telegram_language != language_code:
         person.telegram_language = language_code
