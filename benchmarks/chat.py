@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import statistics
@@ -29,6 +28,7 @@ from aiogram import Dispatcher, Router  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
 from bot.factory import build_dispatcher, make_bot  # noqa: E402
+from bot.polling import polling  # noqa: E402
 from bot.sandbox import BotAPISandbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.db import make_engine, prepare_database  # noqa: E402
@@ -80,20 +80,6 @@ async def drive(sandbox: BotAPISandbox, people: int, rounds: int, replies: int, 
     }
 
 
-async def run_bot(sandbox: BotAPISandbox, dp: Dispatcher) -> asyncio.Task:
-    bot = make_bot(TOKEN, sandbox.base_url)
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-    task.bot = bot  # type: ignore[attr-defined]
-    return task
-
-
-async def stop_bot(dp: Dispatcher, task: asyncio.Task) -> None:
-    with contextlib.suppress(RuntimeError):
-        await dp.stop_polling()
-    await asyncio.wait_for(task, 10)
-    await task.bot.session.close()  # type: ignore[attr-defined]
-
-
 def echo_dispatcher() -> Dispatcher:
     router = Router()
 
@@ -123,15 +109,11 @@ async def main(rounds: int, sizes: list[int]) -> None:
         )
         figures: dict[str, dict] = {}
         try:
-            dp = build_dispatcher(settings, engine, search)
-            task = await run_bot(sandbox, dp)
-            # every question gets a headline, three cards and a footer
-            ours = {n: await drive(sandbox, n, rounds, 5, echo=False) for n in sizes}
-            await stop_bot(dp, task)
-            echo_dp = echo_dispatcher()
-            task = await run_bot(sandbox, echo_dp)
-            base = {n: await drive(sandbox, n, rounds, 1, echo=True) for n in sizes}
-            await stop_bot(echo_dp, task)
+            async with polling(build_dispatcher(settings, engine, search), make_bot(TOKEN, sandbox.base_url)):
+                # every question gets a headline, three cards and a footer
+                ours = {n: await drive(sandbox, n, rounds, 5, echo=False) for n in sizes}
+            async with polling(echo_dispatcher(), make_bot(TOKEN, sandbox.base_url)):
+                base = {n: await drive(sandbox, n, rounds, 1, echo=True) for n in sizes}
         finally:
             await sandbox.stop()
             await engine.dispose()

@@ -8,7 +8,6 @@ one; `/location LAT LON` shares a location; `/quit` ends.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import re
 import tempfile
@@ -18,6 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from bot.app import prepare
+from bot.polling import polling
 from bot.sandbox import BotAPISandbox
 from bot.settings import SANDBOX_TOKEN, Settings
 
@@ -115,23 +115,19 @@ async def run_chat(settings: Settings, language: str = "de") -> None:
     await sandbox.start()
     settings = settings.model_copy(update={"bot_token": SANDBOX_TOKEN, "telegram_api_base": sandbox.base_url})
     bot, dp = await prepare(settings)
-    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False))
     chat = TerminalChat(sandbox, language)
     chat.console.print("[bold]Quartiersassistent[/bold] – Zahl = Knopf drücken, /location LAT LON, /quit\n")
     try:
-        await chat.user.send_text("/start")
-        await chat.settle()
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "> ")
-            except EOFError:
-                break
-            if not await chat.handle(line):
-                break
+        async with polling(dp, bot):
+            await chat.user.send_text("/start")
+            await chat.settle()
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "> ")
+                except EOFError:
+                    break
+                if not await chat.handle(line):
+                    break
     finally:
-        with contextlib.suppress(RuntimeError):
-            await dp.stop_polling()
-        polling.cancel()
-        await bot.session.close()
         await dp["engine"].dispose()
         await sandbox.stop()

@@ -5,13 +5,13 @@ by checking that the bot made no invalid call.
 """
 
 import asyncio
-import contextlib
 import itertools
 
 import pytest
 from icalendar import Calendar
 
 from bot.factory import build_dispatcher, make_bot
+from bot.polling import polling
 from bot.sandbox import BotAPISandbox
 from bot.settings import Settings
 
@@ -31,13 +31,8 @@ async def live(seeded_engine, seeded_url, knowledge, fsm_storage):
         throttle_burst=50,
     )
     dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
-    bot = make_bot(TOKEN, sandbox.base_url)
-    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
-    yield sandbox
-    with contextlib.suppress(RuntimeError):
-        await dp.stop_polling()
-    await asyncio.wait_for(polling, 5)
-    await bot.session.close()
+    async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
+        yield sandbox
     await sandbox.stop()
     assert sandbox.invalid_calls == []
 
