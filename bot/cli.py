@@ -39,6 +39,17 @@ async def _engine_ready(database_url: str | None):
     return engine
 
 
+@contextlib.asynccontextmanager
+async def _ready_session(database_url: str | None):
+    """A session on a migrated, seeded database; the engine is closed afterwards."""
+    engine = await _engine_ready(database_url)
+    try:
+        async with session_scope(engine) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
 def _batch_lines(path: Path) -> Iterator[tuple[int, dict]]:
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -137,31 +148,20 @@ def import_(
 ) -> None:
     """Import facilities: every row is checked; all rows go in, or none."""
     from knowledge.facility_io import ImportFailed, import_facilities
-    from knowledge.index import load_gazetteer
 
     async def run() -> int:
-        engine = await _engine_ready(database_url)
-        try:
-            async with session_scope(engine) as session:
-                gazetteer = await load_gazetteer(session)
-                try:
-                    report = await import_facilities(
-                        session, file, geocode=gazetteer.locate_address, replace=replace
-                    )
-                except ImportFailed as exc:
-                    err.print(
-                        "[red]Import abgebrochen, nichts geändert.[/red] "
-                        f"{len(exc.errors)} fehlerhafte Zeile(n):"
-                    )
-                    for e in exc.errors:
-                        err.print(f"  Zeile {e.line}: {e.field + ': ' if e.field else ''}{e.reason}")
-                    return 1
-            console.print(
-                f"{report.total} Einrichtungen: {report.created} neu, {report.updated} aktualisiert"
-            )
-            return 0
-        finally:
-            await engine.dispose()
+        async with _ready_session(database_url) as session:
+            try:
+                report = await import_facilities(session, file, replace=replace)
+            except ImportFailed as exc:
+                err.print(
+                    f"[red]Import abgebrochen, nichts geändert.[/red] {len(exc.errors)} fehlerhafte Zeile(n):"
+                )
+                for e in exc.errors:
+                    err.print(f"  Zeile {e.line}: {e.field + ': ' if e.field else ''}{e.reason}")
+                return 1
+        console.print(f"{report.total} Einrichtungen: {report.created} neu, {report.updated} aktualisiert")
+        return 0
 
     raise typer.Exit(asyncio.run(run()))
 
@@ -175,12 +175,8 @@ def export(
     from knowledge.facility_io import export_facilities
 
     async def run() -> int:
-        engine = await _engine_ready(database_url)
-        try:
-            async with session_scope(engine) as session:
-                return await export_facilities(session, file)
-        finally:
-            await engine.dispose()
+        async with _ready_session(database_url) as session:
+            return await export_facilities(session, file)
 
     console.print(f"{asyncio.run(run())} Einrichtungen nach {file} geschrieben")
 

@@ -90,9 +90,8 @@ async def seed_if_empty(session: AsyncSession) -> bool:
     if await is_seeded(session):
         return False
     from knowledge.facility_io import import_facilities
-    from knowledge.index import load_gazetteer
 
     await seed_geography(session)
-    gazetteer = await load_gazetteer(session)
-    await import_facilities(session, PACKAGE / "facilities.csv", geocode=gazetteer.locate_address)
+    # the importer geocodes with the gazetteer of the geography just loaded
+    await import_facilities(session, PACKAGE / "facilities.csv")
     return True

@@ -52,15 +52,20 @@ def referenced(types: list[str]) -> set[str]:
     }
 
 
+def _fields(entry: dict) -> list[dict]:
+    """A method's or type's fields without their descriptions."""
+    return [
+        {"name": f["name"], "types": f["types"], "required": f["required"]} for f in entry.get("fields", [])
+    ]
+
+
 def main(src: Path) -> None:
     spec = json.loads(src.read_text(encoding="utf-8"))
     methods = {}
     todo: set[str] = set()
     for name in METHODS:
         m = spec["methods"][name]
-        fields = [
-            {"name": f["name"], "types": f["types"], "required": f["required"]} for f in m.get("fields", [])
-        ]
+        fields = _fields(m)
         methods[name] = {"fields": fields, "returns": m.get("returns", [])}
         for f in fields:
             todo |= referenced(f["types"])
@@ -70,9 +75,7 @@ def main(src: Path) -> None:
         if name in types or name not in spec["types"]:
             continue
         t = spec["types"][name]
-        fields = [
-            {"name": f["name"], "types": f["types"], "required": f["required"]} for f in t.get("fields", [])
-        ]
+        fields = _fields(t)
         types[name] = {"fields": fields, "subtypes": t.get("subtypes", [])}
         for f in fields:
             todo |= referenced(f["types"])
