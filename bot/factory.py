@@ -63,7 +63,38 @@ def build_dispatcher(
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cards carry web addresses; previews would drown them
 
 
+def _pin_response_models() -> list[type]:
+    """Keep aiogram's parametrised Response[T] models alive for the methods the bot uses.
+
+    aiogram builds `Response[method.__returning__]` for every API call; pydantic keeps
+    parametrised generics only in a WeakValueDictionary, so after a garbage collection
+    the next call builds the model class again (several ms each, seen under load in
+    benchmarks/chat.py). Holding them here makes that a one-time cost.
+    """
+    from aiogram import methods
+    from aiogram.methods.base import Response
+
+    used = (
+        methods.GetUpdates,
+        methods.SendMessage,
+        methods.AnswerCallbackQuery,
+        methods.SendVenue,
+        methods.SendDocument,
+        methods.SendPhoto,
+        methods.EditMessageText,
+        methods.EditMessageReplyMarkup,
+        methods.GetMe,
+        methods.SetMyCommands,
+    )
+    return [Response[m.__returning__] for m in used]
+
+
+_PINNED_RESPONSES: list[type] = []
+
+
 def make_bot(token: str, api_base: str | None = None) -> Bot:
+    if not _PINNED_RESPONSES:
+        _PINNED_RESPONSES.extend(_pin_response_models())
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
     return Bot(
         token,

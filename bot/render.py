@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal
 
@@ -44,10 +43,14 @@ def _line(lang: str, text: str) -> str:
     return RLM + text if lang in RTL_LANGUAGES else text
 
 
-def card(result: Result, lang: str, *, details: bool = False) -> str:
+MAX_TEXT = 4096  # Telegram's limit for one message
+
+
+def card(result: Result, lang: str, *, details: bool = False, number: int | None = None) -> str:
     f = result.facility
     e = html.escape
-    lines = [f"<b>{e(f.name)}</b>", e(category_label(result.category, lang))]
+    title = f"{number} · {e(f.name)}" if number is not None else e(f.name)
+    lines = [f"<b>{title}</b>", e(category_label(result.category, lang))]
     if result.distance_m is not None:
         lines.append(
             "📍 "
@@ -96,23 +99,68 @@ def _details(f: FacilityRecord) -> list[str]:
     return out
 
 
-def card_keyboard(result: Result) -> InlineKeyboardMarkup:
+def _place_buttons(result: Result, number: int | None = None) -> list[InlineKeyboardButton]:
+    """Map, calendar and details of one place; numbered when several cards share a message."""
     f = result.facility
-    kb = InlineKeyboardBuilder()
+    tag = f" {number}" if number is not None else ""
+    row = []
     if f.lat is not None:
-        kb.button(text="📍 " + _("Map"), callback_data=PlaceCb(action="map", fid=f.id))
+        row.append(("📍 " + _("Map") + tag, PlaceCb(action="map", fid=f.id)))
     if result.next_dates:
-        kb.button(text="📅 " + _("Calendar"), callback_data=PlaceCb(action="ics", fid=f.id))
-    kb.button(text="ℹ " + _("Details"), callback_data=PlaceCb(action="info", fid=f.id))
-    kb.adjust(3)
-    return kb.as_markup()
+        row.append(("📅 " + _("Calendar") + tag, PlaceCb(action="ics", fid=f.id)))
+    row.append(("ℹ " + _("Details") + tag, PlaceCb(action="info", fid=f.id)))
+    return [InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in row]
 
 
-def footer_keyboard(q: int, next_offset: int | None, record_id: int | None) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
+def card_keyboard(result: Result) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[_place_buttons(result)])
+
+
+def footer_buttons(
+    q: int, next_offset: int | None, record_id: int | None
+) -> list[list[InlineKeyboardButton]]:
+    rows = []
     if next_offset is not None:
-        kb.button(text="➕ " + _("More results"), callback_data=PageCb(q=q, offset=next_offset))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text="➕ " + _("More results"), callback_data=PageCb(q=q, offset=next_offset).pack()
+                )
+            ]
+        )
     if record_id is not None:
-        kb.button(text="🙁 " + _("Not what I was looking for"), callback_data=FeedbackCb(q=q, rec=record_id))
-    kb.adjust(1)
-    return kb.as_markup() if kb.buttons else None
+        cb = FeedbackCb(q=q, rec=record_id).pack()
+        rows.append([InlineKeyboardButton(text="🙁 " + _("Not what I was looking for"), callback_data=cb)])
+    return rows
+
+
+def answer_messages(
+    blocks: list[str],
+    results: list[Result],
+    lang: str,
+    *,
+    first_number: int = 1,
+    closing: str | None = None,
+    footer: list[list[InlineKeyboardButton]] | None = None,
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """One message per answer: text blocks, numbered cards, one keyboard with a row per card.
+
+    One message instead of one per card keeps the chat readable on a small screen and
+    costs one Bot API call; only an answer longer than Telegram allows is split.
+    """
+    numbers = range(first_number, first_number + len(results))
+    cards = [card(r, lang, number=n) for r, n in zip(results, numbers, strict=True)]
+    rows = [_place_buttons(r, n) for r, n in zip(results, numbers, strict=True)] + (footer or [])
+    parts = [*blocks, *cards] + ([closing] if closing else [])
+    text = "\n\n".join(parts)
+    markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    if len(text) <= MAX_TEXT:
+        return [(text, markup)]
+    out: list[tuple[str, InlineKeyboardMarkup | None]] = [("\n\n".join(blocks), None)] if blocks else []
+    out += [
+        (c, InlineKeyboardMarkup(inline_keyboard=[_place_buttons(r)]))
+        for c, r in zip(cards, results, strict=True)
+    ]
+    if closing or footer:
+        out.append((closing or "…", InlineKeyboardMarkup(inline_keyboard=footer) if footer else None))
+    return out

@@ -42,13 +42,11 @@ async def coordination(message: Message, person: Person, assistant: Assistant, i
 
 
 async def engage(message: Message, person: Person, assistant: Assistant, i18n_lang: str) -> None:
-    await message.answer(
-        _(
-            "Great that you want to get involved! Sign-up in the chat is coming soon; until then "
-            "the district coordination below is glad to hear from you."
-        )
+    intro = _(
+        "Great that you want to get involved! Sign-up in the chat is coming soon; until then "
+        "the district coordination below is glad to hear from you."
     )
-    await send_all(message, assistant.coordination(person.home_district_number, i18n_lang)[1:])
+    await send_all(message, assistant.coordination(person.home_district_number, i18n_lang, intro))
 
 
 def make_router() -> Router:

@@ -51,20 +51,14 @@ async def test_start_shows_menu_and_languages(harness):
 async def test_free_text_answers_with_cards_and_buttons(harness):
     _dp, bot, person, feed = harness
     await feed(person.text("Elterncafé in Mühlburg"))
-    sent = bot.session.sent("SendMessage")
-    cards = [
-        m
-        for m in sent
-        if m.reply_markup
-        and any("p:" in (b.callback_data or "") for row in m.reply_markup.inline_keyboard for b in row)
-    ]
-    assert len(cards) == 3
-    assert all("Startpunkt" in c.text for c in cards)
-    assert "km" in cards[0].text
-    footer = sent[-1].reply_markup.inline_keyboard
-    assert footer[0][0].callback_data.startswith("pg:")
-    for m in sent:
-        assert len(m.text) <= 4096
+    (answer,) = bot.session.sent("SendMessage")  # one message per answer, one keyboard
+    rows = answer.reply_markup.inline_keyboard
+    place_rows = [r for r in rows if r[0].callback_data.startswith("p:")]
+    assert len(place_rows) == 3 and len(answer.text) <= 4096
+    for n, row in enumerate(place_rows, start=1):
+        assert f"<b>{n} · " in answer.text and all(b.text.endswith(f" {n}") for b in row)
+    assert answer.text.count("Startpunkt") >= 3 and "km" in answer.text
+    assert rows[3][0].callback_data.startswith("pg:") and rows[4][0].callback_data.startswith("fb:")
 
 
 async def test_language_choice_wins_over_telegram_language(harness, seeded_engine):
@@ -98,8 +92,9 @@ async def test_location_answers_by_distance(harness, knowledge):
     await feed(person.text("Jugendhaus"))
     bot.session.requests.clear()
     await feed(person.location(48.999, 8.417))
-    cards = [m for m in bot.session.sent("SendMessage") if m.reply_markup and "p:" in str(m.reply_markup)]
-    assert cards and "Südstadt" in cards[0].text
+    (answer,) = bot.session.sent("SendMessage")
+    first_card = answer.text.split("<b>1 · ")[1].split("\n\n")[0]
+    assert "Südstadt" in first_card
 
 
 async def test_map_and_calendar_buttons(harness, knowledge):
@@ -117,12 +112,30 @@ async def test_map_and_calendar_buttons(harness, knowledge):
 async def test_more_results_pages_and_stale_buttons_are_refused(harness):
     _dp, bot, person, feed = harness
     await feed(person.text("Bürgerverein"))
-    first_cards = [m.text for m in bot.session.sent("SendMessage") if "p:" in str(m.reply_markup)]
-    page = bot.session.sent("SendMessage")[-1].reply_markup.inline_keyboard[0][0].callback_data
+    (first,) = bot.session.sent("SendMessage")
+    page = next(
+        b.callback_data
+        for r in first.reply_markup.inline_keyboard
+        for b in r
+        if b.callback_data.startswith("pg:")
+    )
     bot.session.requests.clear()
     await feed(person.press(page))
-    more_cards = [m.text for m in bot.session.sent("SendMessage") if "p:" in str(m.reply_markup)]
-    assert len(more_cards) == 3 and not set(more_cards) & set(first_cards)
+    (second,) = bot.session.sent("SendMessage")
+    first_fids = {
+        b.callback_data
+        for r in first.reply_markup.inline_keyboard
+        for b in r
+        if b.callback_data.startswith("p:info")
+    }
+    more_fids = {
+        b.callback_data
+        for r in second.reply_markup.inline_keyboard
+        for b in r
+        if b.callback_data.startswith("p:info")
+    }
+    assert len(more_fids) == 3 and not first_fids & more_fids
+    assert "<b>4 · " in second.text and "<b>1 · " not in second.text
     await feed(person.text("Seniorentreff"))  # a new question makes old page buttons stale
     bot.session.requests.clear()
     await feed(person.press(page))

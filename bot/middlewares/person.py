@@ -21,4 +21,7 @@ class PersonMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
             data["person"] = await people.get_or_create(data["session"], user.id, user.language_code)
+            # hand the connection back while the handler works and talks to Telegram:
+            # a pooled connection held for a whole update caps how many people are served at once
+            await data["session"].commit()
         return await handler(event, data)

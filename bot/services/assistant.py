@@ -75,20 +75,30 @@ class Assistant:
                 ]
             )
         record_id = await demand.record(session, answer) if record and offset == 0 else None
-        reply = Reply(record_id=record_id)
-        if offset == 0:
-            reply.messages.append(Outgoing(self._headline(answer, lang)))
-        if not answer.results:
-            reply.messages += self._nothing_found(answer, lang)
-        reply.messages += self._cards(answer.results, lang)
-        more = offset + self.page_size if offset + self.page_size < answer.total else None
-        footer = render.footer_keyboard(q, more, record_id)
-        if footer is not None and answer.results:
-            shown = offset + len(answer.results)
-            reply.messages.append(
-                Outgoing(_("Showing {shown} of {total}.").format(shown=shown, total=answer.total), footer)
+        blocks = [self._headline(answer, lang)] if offset == 0 else []
+        results = answer.results
+        if not results:
+            blocks.append(
+                _(
+                    "I did not find a matching place. Try other words, a district or a street, "
+                    "or share your location. The district coordination can help, too:"
+                )
             )
-        return reply
+            results = self._coordination_results(answer.district, limit=1)
+        more = offset + self.page_size if offset + self.page_size < answer.total else None
+        closing = None
+        if answer.results and (more is not None or offset):
+            shown = offset + len(answer.results)
+            closing = _("Showing {shown} of {total}.").format(shown=shown, total=answer.total)
+        messages = render.answer_messages(
+            blocks,
+            results,
+            lang,
+            first_number=offset + 1,
+            closing=closing,
+            footer=render.footer_buttons(q, more, record_id),
+        )
+        return Reply([Outgoing(t, m) for t, m in messages], record_id=record_id)
 
     def _headline(self, answer: Answer, lang: str) -> str:
         u = answer.understanding
@@ -112,23 +122,10 @@ class Assistant:
             return _("Offers in and near {where}:").format(where=html.escape(where))
         return _("Offers near you:") if u.place.has_point else _("What I found:")
 
-    def _nothing_found(self, answer: Answer, lang: str) -> list[Outgoing]:
-        """Never a dead end: say so, offer the district coordination's contact."""
-        out = [
-            Outgoing(
-                _(
-                    "I did not find a matching place. Try other words, a district or a street, "
-                    "or share your location. The district coordination can help, too:"
-                )
-            )
-        ]
-        where = answer.district_names.get(answer.district) if answer.district else ""
-        coord = self.engine.search(f"{COORDINATION_QUERY} {where}", now=self.now(), limit=1)
-        out += self._cards(coord.results, lang)
-        return out
-
-    def _cards(self, results: list[Result], lang: str) -> list[Outgoing]:
-        return [Outgoing(render.card(r, lang), render.card_keyboard(r)) for r in results]
+    def _coordination_results(self, district: int | None, limit: int) -> list[Result]:
+        """Never a dead end: the district coordination is the answer when nothing matches."""
+        where = self.engine.district_names.get(district, "") if district else ""
+        return self.engine.search(f"{COORDINATION_QUERY} {where}", now=self.now(), limit=limit).results
 
     # -- places -------------------------------------------------------------------
     def facility(self, fid: int) -> FacilityRecord | None:
@@ -168,10 +165,10 @@ class Assistant:
     async def district_offers(self, session: AsyncSession, district: int, lang: str, q: int) -> Reply:
         return await self.ask(session, self.engine.district_names[district], lang, q=q)
 
-    def coordination(self, district: int | None, lang: str) -> list[Outgoing]:
-        where = self.engine.district_names.get(district, "") if district else ""
-        answer = self.engine.search(f"{COORDINATION_QUERY} {where}", now=self.now(), limit=2)
-        return [Outgoing(_("Your district coordination:")), *self._cards(answer.results, lang)]
+    def coordination(self, district: int | None, lang: str, intro: str | None = None) -> list[Outgoing]:
+        results = self._coordination_results(district, limit=2)
+        blocks = [intro or _("Your district coordination:")]
+        return [Outgoing(t, m) for t, m in render.answer_messages(blocks, results, lang)]
 
     def upcoming(self, district: int | None, lang: str, limit: int = 5) -> list[Outgoing]:
         """Places with the soonest next dates, in and near the district (or city-wide)."""
@@ -187,11 +184,8 @@ class Assistant:
             if dates:
                 dated.append((dates[0], f, dates))
         dated.sort(key=lambda x: (x[0], x[1].name))
-        out = [Outgoing(_("Next dates:"))]
-        for _first, f, dates in dated[:limit]:
-            r = Result(f, f.category, None, None, next_dates=dates)
-            out.append(Outgoing(render.card(r, lang), render.card_keyboard(r)))
-        return out
+        results = [Result(f, f.category, None, None, next_dates=dates) for _first, f, dates in dated[:limit]]
+        return [Outgoing(t, m) for t, m in render.answer_messages([_("Next dates:")], results, lang)]
 
 
 def help_text() -> str:
