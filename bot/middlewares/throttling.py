@@ -15,13 +15,19 @@ from aiogram.utils.i18n import gettext as _
 
 
 class MemoryBuckets:
-    def __init__(self, rate: float, burst: int):
-        self.rate, self.burst = rate, burst
+    PRUNE_EVERY = 10_000  # takes between sweeps of buckets that are full again
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
         self.state: dict[int, tuple[float, float, bool]] = {}  # tokens, stamp, warned
+        self._takes = 0
 
     async def take(self, key: int) -> tuple[bool, bool]:
         """(allowed, warn_now): warn only once per flood."""
-        now = time.monotonic()
+        now = self.clock()
+        self._takes += 1
+        if self._takes % self.PRUNE_EVERY == 0:
+            self._prune(now)
         tokens, stamp, warned = self.state.get(key, (float(self.burst), now, False))
         tokens = min(self.burst, tokens + (now - stamp) * self.rate)
         if tokens >= 1:
@@ -29,20 +35,24 @@ class MemoryBuckets:
             return True, False
         self.state[key] = (tokens, now, True)
         return False, not warned
-        # old entries are small; a bot with very many people would prune here
+
+    def _prune(self, now: float) -> None:
+        # a bucket that has refilled is the same as no bucket: forget it
+        full_after = self.burst / self.rate if self.rate else float("inf")
+        self.state = {k: v for k, v in self.state.items() if now - v[1] < full_after}
 
 
 class RedisBuckets:
-    """Fixed one-second windows in Redis: INCR with expiry, shared by all workers."""
+    """Fixed one-second windows in Redis, shared by all bot processes."""
 
-    def __init__(self, redis, rate: float, burst: int):
-        self.redis, self.limit = redis, max(1, int(max(rate, burst)))
+    def __init__(self, redis, rate: float, burst: int, clock: Callable[[], float] = time.time):
+        self.redis, self.limit, self.clock = redis, max(1, int(max(rate, burst))), clock
 
     async def take(self, key: int) -> tuple[bool, bool]:
-        name = f"quartier:flood:{key}:{int(time.time())}"
-        count = await self.redis.incr(name)
-        if count == 1:
-            await self.redis.expire(name, 2)
+        name = f"quartier:flood:{key}:{int(self.clock())}"
+        # INCR and EXPIRE in one transaction: a crash between them would leave a key forever
+        async with self.redis.pipeline(transaction=True) as pipe:
+            count, _ = await pipe.incr(name).expire(name, 2).execute()
         return count <= self.limit, count == self.limit + 1
 
 
