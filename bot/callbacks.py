@@ -26,3 +26,24 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 class DistrictCb(CallbackData, prefix="d"):
     number: int  # 0 = no home district
+
+
+class SignupCb(CallbackData, prefix="su"):
+    """A step of the person's own sign-up form (checked against the FSM state)."""
+
+    action: str  # district | toggle | done | hours | contact | skip | back | cancel | edit | send
+    value: str = ""
+
+
+class StaffCb(CallbackData, prefix="st"):
+    """A coordinator's action on a sign-up; the server checks the coordinator's areas."""
+
+    action: str  # contacted | placed | not_fit | write | show
+    sid: int
+
+
+class PersonSignupCb(CallbackData, prefix="ps"):
+    """The person's own actions on a stored sign-up: reply, withdraw, delete."""
+
+    action: str  # reply | withdraw | delete | keep
+    sid: int = 0

@@ -241,9 +241,11 @@ def run() -> None:
     Without QUARTIER_BOT_TOKEN it starts the local Bot API sandbox and talks to it.
     """
     from bot.app import run_polling, run_webhook
+    from bot.logs import configure_logging
     from bot.settings import SANDBOX_TOKEN
 
     settings = get_settings()
+    configure_logging(settings.log_level)
 
     async def main() -> None:
         nonlocal settings
@@ -290,3 +292,134 @@ def sandbox(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_sandbox(host, port, token or SANDBOX_TOKEN))
+
+
+# -- coordination ---------------------------------------------------------------------------
+invite_app = typer.Typer(help="One-time invitation links", no_args_is_help=True)
+coordinator_app = typer.Typer(help="Coordinators of planning areas", no_args_is_help=True)
+volunteers_app = typer.Typer(help="Volunteer sign-ups", no_args_is_help=True)
+app.add_typer(invite_app, name="invite")
+app.add_typer(coordinator_app, name="coordinator")
+app.add_typer(volunteers_app, name="volunteers")
+
+AreaOption = Annotated[
+    int, typer.Option("--area", help="Planning area number (see `quartier coordinator areas`)")
+]
+DbOption = Annotated[str | None, typer.Option(envvar="QUARTIER_DATABASE_URL")]
+
+
+@invite_app.command("coordinator")
+def invite_coordinator(
+    area: AreaOption,
+    hours: Annotated[float | None, typer.Option(help="Valid for this many hours")] = None,
+    bot_username: Annotated[str | None, typer.Option(help="The bot's @username without @")] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Print a one-time t.me deep link that makes its first user a coordinator of AREA."""
+    from bot.handlers_links import invite_link
+    from bot.services import signups
+
+    settings = get_settings()
+
+    async def run() -> str:
+        async with _ready_session(database_url) as session:
+            return await signups.create_invite(session, area, hours or settings.invite_hours)
+
+    try:
+        token = asyncio.run(run())
+    except ValueError:
+        err.print(f"[red]Planungsgebiet {area} gibt es nicht.[/red] `quartier coordinator areas` zeigt alle.")
+        raise typer.Exit(2) from None
+    console.print(invite_link(bot_username or settings.bot_username, token))
+    console.print(f"gültig für {hours or settings.invite_hours:g} Stunden, einmal verwendbar")
+
+
+@coordinator_app.command("areas")
+def coordinator_areas(database_url: DbOption = None) -> None:
+    """List the planning areas with their districts and coordinators."""
+    from sqlalchemy import func, select
+
+    from bot.models import CoordinatorArea
+    from knowledge.models import District, PlanningArea
+
+    async def run() -> list[tuple[int, str, list[str], int]]:
+        async with _ready_session(database_url) as session:
+            out = []
+            for area in await session.scalars(select(PlanningArea).order_by(PlanningArea.id)):
+                names = list(
+                    await session.scalars(
+                        select(District.name)
+                        .where(District.planning_area_id == area.id)
+                        .order_by(District.name)
+                    )
+                )
+                count = await session.scalar(
+                    select(func.count())
+                    .select_from(CoordinatorArea)
+                    .where(CoordinatorArea.planning_area_id == area.id)
+                )
+                out.append((area.id, area.name, names, count or 0))
+            return out
+
+    for number, name, districts, count in asyncio.run(run()):
+        console.print(f"{number}  {name}  ({count} Koordinator/innen): {', '.join(districts)}")
+
+
+@coordinator_app.command("add")
+def coordinator_add(
+    telegram_id: Annotated[int, typer.Option("--telegram-id", help="The person's Telegram user id")],
+    area: AreaOption,
+    database_url: DbOption = None,
+) -> None:
+    """Make a Telegram user a coordinator of AREA (creates the person record if needed)."""
+    from bot.services import people, signups
+
+    async def run() -> bool:
+        async with _ready_session(database_url) as session:
+            person = await people.get_or_create(session, telegram_id, None)
+            return await signups.add_coordinator(session, person, area)
+
+    if not asyncio.run(run()):
+        err.print(f"[red]Planungsgebiet {area} gibt es nicht.[/red]")
+        raise typer.Exit(2)
+    console.print(f"{telegram_id} koordiniert jetzt Planungsgebiet {area}")
+
+
+@volunteers_app.command("export")
+def volunteers_export(
+    area: AreaOption,
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="CSV file to write")] = Path(
+        "signups.csv"
+    ),
+    database_url: DbOption = None,
+) -> None:
+    """Write the sign-ups of AREA as CSV for office work (the export is audited)."""
+    from bot.services import signups
+    from bot.services.signup_export import write_csv
+
+    async def run() -> int:
+        async with _ready_session(database_url) as session:
+            rows = await signups.signups_for_export(session, area)
+            await signups.audit(session, None, "export", detail=f"area {area}: {len(rows)} rows via CLI")
+            return write_csv(rows, out)
+
+    console.print(f"{asyncio.run(run())} Anmeldungen nach {out} geschrieben")
+
+
+@app.command()
+def housekeeping(database_url: DbOption = None) -> None:
+    """Remind coordinators of untouched sign-ups and erase those past retention (runs hourly in the bot)."""
+    from bot.notifications import housekeeping as run_housekeeping
+    from knowledge.db import make_sessionmaker
+
+    settings = get_settings()
+
+    async def run() -> tuple[int, int]:
+        engine = await _engine_ready(database_url)
+        try:
+            return await run_housekeeping(make_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+
+    reminded, erased = asyncio.run(run())
+    console.print(f"{reminded} Erinnerungen vorgemerkt, {erased} Anmeldungen gelöscht")

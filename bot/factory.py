@@ -14,8 +14,10 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import LANGUAGES, PersonI18nMiddleware, make_i18n
+from bot.logs import quiet_libraries
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware, ThrottlingMiddleware
 from bot.middlewares.throttling import MemoryBuckets, RedisBuckets
+from bot.notifications import setup_background
 from bot.services.assistant import Assistant
 from bot.settings import Settings
 from handlers import setup_routers
@@ -40,6 +42,7 @@ def build_dispatcher(
     storage: BaseStorage | None = None,
     i18n: I18n | None = None,
 ) -> Dispatcher:
+    quiet_libraries()  # they would log what people typed (see bot.logs)
     storage = storage or make_storage(settings)
     dp = Dispatcher(storage=storage, assistant=Assistant(search, settings.page_size), settings=settings)
     dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine)))
@@ -57,6 +60,7 @@ def build_dispatcher(
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
     dp.include_router(setup_routers())
+    setup_background(dp, make_sessionmaker(engine), settings)
     return dp
 
 
@@ -105,7 +109,7 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
 
 async def set_commands(bot: Bot, i18n: I18n) -> None:
     """The command menu in every language (Telegram shows the one matching the app)."""
-    names = ("start", "help", "language", "about", "privacy")
+    names = ("start", "help", "language", "mydata", "withdraw", "delete", "about", "privacy")
     for lang in LANGUAGES:
         with i18n.context(), i18n.use_locale(lang):
             from aiogram.utils.i18n import gettext as _
@@ -116,6 +120,9 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
                 "language": _("Change language"),
                 "about": _("Data sources and licences"),
                 "privacy": _("Privacy"),
+                "mydata": _("What is stored about me"),
+                "withdraw": _("Withdraw a sign-up"),
+                "delete": _("Delete all my data"),
             }
             commands = [BotCommand(command=n, description=descriptions[n]) for n in names]
             await bot.set_my_commands(commands, language_code=None if lang == "de" else lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from knowledge.models import Base
@@ -29,3 +29,100 @@ class Person(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class CoordinatorArea(Base):
+    """Which planning areas a coordinator looks after (several coordinators per area)."""
+
+    __tablename__ = "coordinator_areas"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    planning_area_id: Mapped[int] = mapped_column(
+        ForeignKey("planning_areas.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Invite(Base):
+    """A one-time deep link that makes whoever opens it a coordinator of one area."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the token itself is never stored
+    role: Mapped[str] = mapped_column(String(20))
+    planning_area_id: Mapped[int | None] = mapped_column(ForeignKey("planning_areas.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+SIGNUP_OPEN = ("new", "contacted")
+SIGNUP_STATUSES = ("new", "contacted", "placed", "not_fit", "withdrawn")
+
+
+class Signup(Base):
+    """A person's offer to engage, stored only after consent, erased after retention."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(12), unique=True)  # reference number shown to people
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    district_number: Mapped[int | None] = mapped_column(ForeignKey("districts.number", ondelete="SET NULL"))
+    planning_area_id: Mapped[int | None] = mapped_column(
+        ForeignKey("planning_areas.id", ondelete="SET NULL"), index=True
+    )
+    unassigned: Mapped[bool] = mapped_column(Boolean, default=False)  # no coordinator: sent to admins
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hours_per_month: Mapped[str | None] = mapped_column(String(10))
+    contact_via: Mapped[str] = mapped_column(String(10), default="bot")  # bot | phone | email
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default="new", index=True)
+    status_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    """A message the bot owes somebody, written in the same transaction as its cause.
+
+    A worker sends it and marks it sent; after a crash it is still here and is sent
+    then. `dedupe_key` makes writing the same obligation twice impossible.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict] = mapped_column(JSON)  # text and buttons; emptied once sent
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who looked at or changed which sign-up, and who was refused. No personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    signup_ref: Mapped[str | None] = mapped_column(String(12), index=True)
+    allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    detail: Mapped[str | None] = mapped_column(String(200))

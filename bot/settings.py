@@ -25,9 +25,15 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     admin_ids: list[int] = Field(default_factory=list)
     default_language: str = "de"
+    log_level: str = "INFO"
     page_size: int = Field(default=3, ge=1, le=10)
     throttle_rate: float = 2.0  # messages per second a person may send
     throttle_burst: int = 5
+    bot_username: str = "QuartiersassistentBot"  # for invite links; `quartier run` asks Telegram
+    signup_reminder_days: float = Field(default=3, gt=0)  # remind coordinators of untouched sign-ups
+    signup_retention_days: int = Field(default=365, ge=1)  # erase sign-ups closed longer ago
+    invite_hours: float = Field(default=72, gt=0)  # how long an invite link is valid
+    maintenance_seconds: float = Field(default=3600, gt=0)  # reminders and erasure run this often
 
 
 @lru_cache(maxsize=1)

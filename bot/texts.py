@@ -37,5 +37,9 @@ def privacy_text() -> str:
                 "they are never stored with your name or number."
             ),
             _("Shared locations are used for the answer only and are not stored."),
+            _(
+                "If you sign up to get involved, your sign-up goes to your district coordination only "
+                "after you agree; /mydata shows everything stored about you, /delete erases it."
+            ),
         ]
     )

@@ -2,13 +2,15 @@
 
 from aiogram import Router
 
-from handlers import errors, menu, places, search, start
+from handlers import coordinator, errors, menu, places, search, start, volunteer
 
 
 def setup_routers() -> Router:
     root = Router(name="root")
     root.include_routers(
+        coordinator.make_router(),  # invite deep links before the plain /start
         start.make_router(),
+        volunteer.make_router(),  # form steps before the menu and free-text search
         menu.make_router(),
         places.make_router(),
         search.make_router(),

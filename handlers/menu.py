@@ -41,19 +41,10 @@ async def coordination(message: Message, person: Person, assistant: Assistant, i
     await send_all(message, assistant.coordination(person.home_district_number, i18n_lang))
 
 
-async def engage(message: Message, person: Person, assistant: Assistant, i18n_lang: str) -> None:
-    intro = _(
-        "Great that you want to get involved! Sign-up in the chat is coming soon; until then "
-        "the district coordination below is glad to hear from you."
-    )
-    await send_all(message, assistant.coordination(person.home_district_number, i18n_lang, intro))
-
-
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
     router = Router(name="menu")
     router.message.register(my_district, F.text == keyboards.MY_DISTRICT)
     router.message.register(upcoming, F.text == keyboards.UPCOMING)
     router.message.register(coordination, F.text == keyboards.COORDINATION)
-    router.message.register(engage, F.text == keyboards.ENGAGE)
     return router

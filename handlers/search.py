@@ -8,12 +8,19 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.models import Person
 from bot.services.assistant import Assistant
+from handlers import volunteer
 from handlers.sending import MAX_QUESTION, next_question, send_all
 
 
 async def question(
-    message: Message, session: AsyncSession, assistant: Assistant, state: FSMContext, i18n_lang: str
+    message: Message,
+    session: AsyncSession,
+    assistant: Assistant,
+    state: FSMContext,
+    person: Person,
+    i18n_lang: str,
 ) -> None:
     text = message.text.strip()[:MAX_QUESTION]
     if not text:
@@ -21,6 +28,9 @@ async def question(
         return
     q = await next_question(state, text)
     reply = await assistant.ask(session, text, i18n_lang, q=q)
+    if reply.signup:
+        await volunteer.begin(message, state, person, assistant, reply.district)
+        return
     await send_all(message, reply.messages)
 
 

@@ -141,3 +141,18 @@ async def fsm_storage(request) -> AsyncIterator:
     await storage.redis.flushdb()  # a database of its own for tests (see .ci/run)
     yield storage
     await storage.close()
+
+
+@pytest.fixture
+async def signup_engine(seeded_engine) -> AsyncIterator[AsyncEngine]:
+    """The seeded database without sign-ups, coordinators, invites, outbox or audit rows."""
+    from sqlalchemy import delete
+
+    from bot.models import AuditEntry, CoordinatorArea, Invite, OutboxMessage, Signup
+    from knowledge.db import make_sessionmaker
+
+    async with make_sessionmaker(seeded_engine)() as s:
+        for table in (OutboxMessage, AuditEntry, Signup, CoordinatorArea, Invite):
+            await s.execute(delete(table))
+        await s.commit()
+    yield seeded_engine

@@ -24,4 +24,7 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             result = await handler(event, data)
             await session.commit()
-            return result
+        worker = data.get("outbox_worker")
+        if worker is not None:
+            worker.wake.set()  # the handler may have owed somebody a message
+        return result

@@ -68,6 +68,7 @@ class _Chat:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # by message_id
     bot_messages: set[int] = field(default_factory=set)
     outbox: list[SentMessage] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)  # answerCallbackQuery, in order
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -82,7 +83,7 @@ class BotAPISandbox:
         self.update_ids = itertools.count(1)
         self.confirmed = 0  # highest update_id the bot confirmed via getUpdates offset
         self.new_update = asyncio.Condition()
-        self.pending_queries: set[str] = set()
+        self.pending_queries: dict[str, int] = {}  # callback query id -> the user who pressed
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, Any] = {}
         self._runner: web.AppRunner | None = None
@@ -393,7 +394,11 @@ class BotAPISandbox:
             raise BadRequest(
                 "Bad Request: query is too old and response timeout expired or query ID is invalid"
             )
-        self.pending_queries.discard(qid)
+        user_id = self.pending_queries.pop(qid)
+        if user_id in self.chats:
+            self.chats[user_id].answers.append(
+                {"text": params.get("text"), "show_alert": bool(params.get("show_alert"))}
+            )
         return True
 
 

@@ -69,7 +69,7 @@ class SandboxUser:
             "text": "…",
         }
         query_id = uuid.uuid4().hex
-        self.sandbox.pending_queries.add(query_id)
+        self.sandbox.pending_queries[query_id] = self.id
         query = {
             "id": query_id,
             "from": self._chat.user,
@@ -111,6 +111,25 @@ class SandboxUser:
         new = chat.outbox[self._seen : self._seen + count]
         self._seen += count
         return new
+
+    @property
+    def answers(self) -> list[dict[str, Any]]:
+        """What the bot answered to this person's button presses (toasts and alerts)."""
+        return self._chat.answers
+
+    async def press_for_answer(
+        self, message_id: int, callback_data: str, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Press a button and return the bot's answer to the press (its toast or alert)."""
+        seen = len(self._chat.answers)
+        await self.press(message_id, callback_data)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self._chat.answers) <= seen:
+            if loop.time() > deadline:
+                raise TimeoutError("no answer to the button press")
+            await asyncio.sleep(0.01)
+        return self._chat.answers[seen]
 
     async def wait_for_answer(self, update_id: int, timeout: float = 5.0) -> None:
         """Wait until the bot confirmed the update (a later getUpdates offset, or a webhook 2xx)."""

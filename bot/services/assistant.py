@@ -34,6 +34,8 @@ class Outgoing:
 class Reply:
     messages: list[Outgoing] = field(default_factory=list)
     record_id: int | None = None
+    signup: bool = False  # the person wants to engage: start the sign-up form
+    district: int | None = None
 
 
 class Assistant:
@@ -75,6 +77,8 @@ class Assistant:
                 ]
             )
         record_id = await demand.record(session, answer) if record and offset == 0 else None
+        if intent == "volunteer" and offset == 0:
+            return Reply(record_id=record_id, signup=True, district=answer.understanding.place.district)
         blocks = [self._headline(answer, lang)] if offset == 0 else []
         results = answer.results
         if not results:
@@ -103,11 +107,6 @@ class Assistant:
     def _headline(self, answer: Answer, lang: str) -> str:
         u = answer.understanding
         where = answer.district_names.get(u.place.district) if u.place.district else None
-        if u.intent == "volunteer":
-            return _(
-                "Great that you want to get involved! Sign-up in the chat is coming soon; until then "
-                "the district coordination below is glad to hear from you."
-            )
         if u.intent == "meetings":
             return _(
                 "District network meetings are announced by the district coordination. "

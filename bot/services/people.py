@@ -46,3 +46,17 @@ async def set_home_district(session: AsyncSession, person: Person, number: int |
     person.home_district_number = number
     await session.flush()
     return True
+
+
+async def languages_of_chat(session: AsyncSession, telegram_id: int) -> tuple[str | None, str | None]:
+    """(chosen, reported by Telegram) for a private chat; (None, None) for somebody unknown."""
+    row = (
+        await session.execute(
+            select(Person.language, Person.telegram_language).where(Person.telegram_id == telegram_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))

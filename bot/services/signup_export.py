@@ -1,0 +1,39 @@
+"""Sign-ups as CSV for the coordination's office work."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from bot.models import Signup
+
+COLUMNS = (
+    "ref",
+    "status",
+    "created_at",
+    "district_number",
+    "interests",
+    "availability",
+    "hours_per_month",
+    "contact_via",
+    "phone",
+    "email",
+    "note",
+    "status_note",
+    "unassigned",
+)
+
+
+def write_csv(rows: list[Signup], path: Path) -> int:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for s in rows:
+            values = []
+            for column in COLUMNS:
+                value = getattr(s, column)
+                if isinstance(value, list):
+                    value = ";".join(value)
+                values.append("" if value is None else value)
+            writer.writerow(values)
+    return len(rows)

@@ -1,0 +1,493 @@
+"""Volunteer sign-ups: stored after consent, routed to the district's coordinators.
+
+Every read of personal data by a coordinator and every status change is audited; a
+coordinator reaches only sign-ups of their own planning areas, admins reach all.
+Messages the people involved are owed go through the durable outbox in the same
+transaction as the change that causes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    SIGNUP_OPEN,
+    AuditEntry,
+    CoordinatorArea,
+    Invite,
+    Person,
+    Signup,
+)
+from bot.services.outbox import aware, enqueue, utcnow
+from knowledge.models import District, PlanningArea
+
+log = logging.getLogger(__name__)
+
+INTERESTS = (
+    "visiting",  # visiting older people
+    "accompanying",  # accompanying to appointments
+    "neighbourhood",  # neighbourhood help
+    "children",  # children and homework
+    "language",  # language partnership
+    "events",  # events
+    "digital",  # digital help
+    "other",
+)
+AVAILABILITY = ("weekdays", "evenings", "weekends")
+HOURS = ("1-4", "5-10", "10+")
+CONTACT_VIA = ("bot", "phone", "email")
+CONSENT_VERSION = "2026-11"
+
+
+@dataclass(slots=True)
+class Draft:
+    """What the form has collected; lives only in the FSM until consent."""
+
+    district: int | None = None
+    interests: list[str] = field(default_factory=list)
+    availability: list[str] = field(default_factory=list)
+    hours: str | None = None
+    contact_via: str = "bot"
+    phone: str | None = None
+    email: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Draft:
+        raw = data.get("draft") or {}
+        return cls(**{k: raw[k] for k in cls.__slots__ if k in raw})
+
+    def to_data(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+class Refused(Exception):
+    """The actor may not do this; nothing was changed (the refusal is audited)."""
+
+
+def new_ref() -> str:
+    # unambiguous letters and digits for reading out on the phone
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "Q-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+async def audit(
+    session: AsyncSession,
+    actor: Person | None,
+    action: str,
+    ref: str | None = None,
+    *,
+    allowed: bool = True,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            actor_person_id=actor.id if actor else None,
+            action=action,
+            signup_ref=ref,
+            allowed=allowed,
+            detail=detail,
+        )
+    )
+
+
+# -- roles ------------------------------------------------------------------------------
+async def areas_of(session: AsyncSession, person: Person) -> set[int]:
+    rows = await session.scalars(
+        select(CoordinatorArea.planning_area_id).where(CoordinatorArea.person_id == person.id)
+    )
+    return set(rows)
+
+
+def is_admin(person: Person, admin_ids: list[int]) -> bool:
+    return person.telegram_id in admin_ids
+
+
+async def is_staff(session: AsyncSession, person: Person, admin_ids: list[int]) -> bool:
+    return is_admin(person, admin_ids) or bool(await areas_of(session, person))
+
+
+async def may_handle(session: AsyncSession, person: Person, signup: Signup, admin_ids: list[int]) -> bool:
+    if is_admin(person, admin_ids):
+        return True
+    return signup.planning_area_id is not None and signup.planning_area_id in await areas_of(session, person)
+
+
+async def add_coordinator(session: AsyncSession, person: Person, area_id: int) -> bool:
+    if await session.get(PlanningArea, area_id) is None:
+        return False
+    if await session.get(CoordinatorArea, (person.id, area_id)) is None:
+        session.add(CoordinatorArea(person_id=person.id, planning_area_id=area_id))
+    if person.role in ("resident", "partner"):
+        person.role = "coordinator"
+    await audit(session, person, "coordinator_added", detail=f"area {area_id}")
+    return True
+
+
+async def coordinator_chats(session: AsyncSession, area_id: int | None) -> list[int]:
+    if area_id is None:
+        return []
+    rows = await session.scalars(
+        select(Person.telegram_id)
+        .join(CoordinatorArea, CoordinatorArea.person_id == Person.id)
+        .where(CoordinatorArea.planning_area_id == area_id)
+    )
+    return sorted(set(rows))
+
+
+async def recipients(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> list[int]:
+    """The area's coordinators; the central coordination (admins) when there are none."""
+    chats = await coordinator_chats(session, signup.planning_area_id)
+    return chats or sorted(set(admin_ids))
+
+
+async def area_name(session: AsyncSession, area_id: int | None) -> str | None:
+    area = await session.get(PlanningArea, area_id) if area_id is not None else None
+    return area.name if area else None
+
+
+# -- invites ----------------------------------------------------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_invite(session: AsyncSession, area_id: int, hours: float = 72) -> str:
+    if await session.get(PlanningArea, area_id) is None:
+        raise ValueError(f"no planning area {area_id}")
+    token = secrets.token_urlsafe(18)  # 24 characters; deep-link payloads allow 64
+    session.add(
+        Invite(
+            token_hash=_hash(token),
+            role="coordinator",
+            planning_area_id=area_id,
+            expires_at=utcnow() + dt.timedelta(hours=hours),
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def redeem_invite(session: AsyncSession, person: Person, token: str) -> int:
+    """The planning area the person now coordinates; Refused for unknown, used or expired links."""
+    invite = await session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
+    now = utcnow()
+    if invite is None or invite.used_at is not None or aware(invite.expires_at) < now:
+        reason = "unknown" if invite is None else ("used" if invite.used_at else "expired")
+        await audit(session, person, "invite_redeem", allowed=False, detail=reason)
+        raise Refused(reason)
+    invite.used_at, invite.used_by = now, person.id
+    await add_coordinator(session, person, invite.planning_area_id)
+    return invite.planning_area_id
+
+
+# -- sign-ups ---------------------------------------------------------------------------
+async def area_of_district(session: AsyncSession, district: int | None) -> int | None:
+    if district is None:
+        return None
+    row = await session.get(District, district)
+    return row.planning_area_id if row else None
+
+
+async def submit(
+    session: AsyncSession, person: Person, draft: Draft, language: str, admin_ids: list[int]
+) -> Signup:
+    """Store the sign-up (consent given) and owe its coordinators a notification, atomically."""
+    now = utcnow()
+    area = await area_of_district(session, draft.district)
+    signup = Signup(
+        ref=new_ref(),
+        person_id=person.id,
+        district_number=draft.district,
+        planning_area_id=area,
+        interests=list(draft.interests),
+        availability=list(draft.availability),
+        hours_per_month=draft.hours,
+        contact_via=draft.contact_via,
+        phone=draft.phone if draft.contact_via == "phone" else None,
+        email=draft.email if draft.contact_via == "email" else None,
+        note=(draft.note or None),
+        language=language,
+        consent_version=CONSENT_VERSION,
+        consent_at=now,
+        status="new",
+        created_at=now,
+        updated_at=now,
+    )
+    chats = await coordinator_chats(session, area)
+    signup.unassigned = not chats
+    session.add(signup)
+    await session.flush()
+    for chat in chats or sorted(set(admin_ids)):
+        await enqueue(
+            session, chat, "signup_new", {"signup": signup.id}, f"signup_new:{signup.id}:{chat}", now
+        )
+    await audit(
+        session, person, "signup_created", signup.ref, detail="unassigned" if signup.unassigned else None
+    )
+    await session.commit()
+    log.info("sign-up %s stored for area %s (unassigned=%s)", signup.ref, area, signup.unassigned)
+    return signup
+
+
+async def get_for_staff(session: AsyncSession, actor: Person, signup_id: int, admin_ids: list[int]) -> Signup:
+    """A sign-up a coordinator may see; Refused (and audited) otherwise."""
+    signup = await session.get(Signup, signup_id)
+    if signup is None:
+        await audit(session, actor, "signup_open", allowed=False, detail="unknown")
+        await session.commit()
+        raise Refused("unknown")
+    if not await may_handle(session, actor, signup, admin_ids):
+        await audit(session, actor, "signup_open", signup.ref, allowed=False, detail="other area")
+        await session.commit()
+        log.warning("person %s refused access to sign-up %s", actor.id, signup.ref)
+        raise Refused("other area")
+    await audit(session, actor, "signup_open", signup.ref)
+    return signup
+
+
+STATUS_ACTIONS = {"contacted": "contacted", "placed": "placed", "not_fit": "not_fit"}
+
+
+async def set_status(
+    session: AsyncSession,
+    actor: Person,
+    signup_id: int,
+    status: str,
+    admin_ids: list[int],
+    note: str | None = None,
+) -> Signup:
+    if status not in STATUS_ACTIONS:
+        raise Refused("status")
+    signup = await get_for_staff(session, actor, signup_id, admin_ids)
+    if signup.status not in SIGNUP_OPEN:
+        await audit(session, actor, "status_change", signup.ref, allowed=False, detail="closed")
+        await session.commit()
+        raise Refused("closed")
+    now = utcnow()
+    signup.status, signup.updated_at = status, now
+    if note is not None:
+        signup.status_note = note[:1000]
+    if status in ("placed", "not_fit"):
+        signup.closed_at = now
+    person = await session.get(Person, signup.person_id)
+    await enqueue(
+        session,
+        person.telegram_id,
+        "signup_status",
+        {"signup": signup.id, "status": status},
+        f"signup_status:{signup.id}:{status}",
+        now,
+    )
+    await audit(session, actor, "status_change", signup.ref, detail=status)
+    await session.commit()
+    return signup
+
+
+async def inbox(session: AsyncSession, actor: Person, admin_ids: list[int]) -> list[Signup]:
+    """Open sign-ups of the actor's areas (all for admins), oldest first."""
+    query = select(Signup).where(Signup.status.in_(SIGNUP_OPEN)).order_by(Signup.created_at, Signup.id)
+    if not is_admin(actor, admin_ids):
+        areas = await areas_of(session, actor)
+        if not areas:
+            return []
+        query = query.where(Signup.planning_area_id.in_(areas))
+    rows = list(await session.scalars(query))
+    await audit(session, actor, "inbox", detail=f"{len(rows)} open")
+    await session.commit()
+    return rows
+
+
+async def open_signups_of(session: AsyncSession, person: Person) -> list[Signup]:
+    return list(
+        await session.scalars(
+            select(Signup)
+            .where(Signup.person_id == person.id, Signup.status.in_(SIGNUP_OPEN))
+            .order_by(Signup.id)
+        )
+    )
+
+
+async def signups_of(session: AsyncSession, person: Person) -> list[Signup]:
+    return list(
+        await session.scalars(select(Signup).where(Signup.person_id == person.id).order_by(Signup.id))
+    )
+
+
+async def own_signup(session: AsyncSession, person: Person, signup_id: int) -> Signup:
+    signup = await session.get(Signup, signup_id)
+    if signup is None or signup.person_id != person.id:
+        raise Refused("not yours")
+    return signup
+
+
+async def _tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
+    # only the reference number: the coordinators learn nothing more about the person
+    for chat in await recipients(session, signup, admin_ids):
+        await enqueue(
+            session, chat, "signup_withdrawn", {"ref": signup.ref}, f"signup_withdrawn:{signup.ref}:{chat}"
+        )
+
+
+async def withdraw(session: AsyncSession, person: Person, signup_id: int, admin_ids: list[int]) -> Signup:
+    signup = await session.get(Signup, signup_id)
+    if signup is None or signup.person_id != person.id or signup.status not in SIGNUP_OPEN:
+        raise Refused("not yours")
+    now = utcnow()
+    signup.status, signup.updated_at, signup.closed_at = "withdrawn", now, now
+    await _tell_withdrawn(session, signup, admin_ids)
+    await audit(session, person, "signup_withdrawn", signup.ref)
+    await session.commit()
+    return signup
+
+
+async def delete_person(session: AsyncSession, person: Person, admin_ids: list[int]) -> int:
+    """Erase the person and their sign-ups; coordinators of open ones hear it was withdrawn."""
+    signups = list(await session.scalars(select(Signup).where(Signup.person_id == person.id)))
+    for signup in signups:
+        if signup.status in SIGNUP_OPEN:
+            await _tell_withdrawn(session, signup, admin_ids)
+        await audit(session, None, "signup_erased", signup.ref, detail="on request")
+    await session.execute(delete(Signup).where(Signup.person_id == person.id))
+    await session.execute(delete(CoordinatorArea).where(CoordinatorArea.person_id == person.id))
+    await session.delete(person)
+    await session.commit()
+    return len(signups)
+
+
+async def my_data(session: AsyncSession, person: Person) -> dict[str, Any]:
+    """Everything stored about the person, as plain data (for /mydata)."""
+    signups = list(
+        await session.scalars(select(Signup).where(Signup.person_id == person.id).order_by(Signup.id))
+    )
+
+    def when(v: dt.datetime | None) -> str | None:
+        return aware(v).isoformat() if v else None
+
+    return {
+        "person": {
+            "telegram_id": person.telegram_id,
+            "language": person.language,
+            "telegram_language": person.telegram_language,
+            "home_district": person.home_district_number,
+            "role": person.role,
+            "created_at": when(person.created_at),
+        },
+        "coordinates_areas": sorted(await areas_of(session, person)),
+        "signups": [
+            {
+                "ref": s.ref,
+                "status": s.status,
+                "district": s.district_number,
+                "planning_area": s.planning_area_id,
+                "interests": s.interests,
+                "availability": s.availability,
+                "hours_per_month": s.hours_per_month,
+                "contact_via": s.contact_via,
+                "phone": s.phone,
+                "email": s.email,
+                "note": s.note,
+                "consent_version": s.consent_version,
+                "consent_at": when(s.consent_at),
+                "created_at": when(s.created_at),
+                "closed_at": when(s.closed_at),
+            }
+            for s in signups
+        ],
+    }
+
+
+# -- relay ------------------------------------------------------------------------------
+async def relay_to_person(
+    session: AsyncSession, actor: Person, signup_id: int, text: str, admin_ids: list[int], message_key: str
+) -> Signup:
+    signup = await get_for_staff(session, actor, signup_id, admin_ids)
+    person = await session.get(Person, signup.person_id)
+    await enqueue(
+        session,
+        person.telegram_id,
+        "relay_to_person",
+        {"signup": signup.id, "text": text[:3500]},
+        f"relay:{message_key}",
+    )
+    await audit(session, actor, "relay_to_person", signup.ref)
+    if signup.status == "new":
+        signup.status, signup.updated_at = "contacted", utcnow()
+    await session.commit()
+    return signup
+
+
+async def relay_to_staff(
+    session: AsyncSession, person: Person, signup_id: int, text: str, admin_ids: list[int], message_key: str
+) -> Signup:
+    signup = await session.get(Signup, signup_id)
+    if signup is None or signup.person_id != person.id:
+        raise Refused("not yours")
+    for chat in await recipients(session, signup, admin_ids):
+        await enqueue(
+            session,
+            chat,
+            "relay_to_staff",
+            {"signup": signup.id, "text": text[:3500]},
+            f"relay:{message_key}:{chat}",
+        )
+    await audit(session, person, "relay_to_staff", signup.ref)
+    await session.commit()
+    return signup
+
+
+# -- housekeeping -------------------------------------------------------------------------
+async def remind_stale(
+    session: AsyncSession, days: float, admin_ids: list[int], now: dt.datetime | None = None
+) -> int:
+    """Remind coordinators of sign-ups nobody handled for `days` (once per period)."""
+    now = now or utcnow()
+    limit = now - dt.timedelta(days=days)
+    rows = list(await session.scalars(select(Signup).where(Signup.status == "new")))
+    count = 0
+    for s in rows:
+        last = aware(s.reminded_at or s.updated_at)
+        if last > limit:
+            continue
+        for chat in await recipients(session, s, admin_ids):
+            await enqueue(
+                session,
+                chat,
+                "signup_reminder",
+                {"signup": s.id},
+                f"reminder:{s.id}:{chat}:{now.date()}",
+                now,
+            )
+        s.reminded_at = now
+        count += 1
+    await session.commit()
+    return count
+
+
+async def erase_expired(session: AsyncSession, retention_days: int, now: dt.datetime | None = None) -> int:
+    """Erase sign-ups closed longer ago than the retention period."""
+    now = now or utcnow()
+    limit = now - dt.timedelta(days=retention_days)
+    rows = list(await session.scalars(select(Signup).where(Signup.closed_at.is_not(None))))
+    expired = [s for s in rows if aware(s.closed_at) < limit]
+    for s in expired:
+        await audit(session, None, "signup_erased", s.ref, detail="retention")
+        await session.delete(s)
+    await session.commit()
+    return len(expired)
+
+
+async def signups_for_export(session: AsyncSession, area_id: int) -> list[Signup]:
+    return list(
+        await session.scalars(
+            select(Signup).where(Signup.planning_area_id == area_id).order_by(Signup.created_at, Signup.id)
+        )
+    )
