@@ -293,16 +293,23 @@ async def on_button(
 
 
 # -- typed answers ------------------------------------------------------------------------
+async def _set_and_continue(
+    message: Message, state: FSMContext, assistant: Assistant, step: State, **values: object
+) -> None:
+    draft = await _draft(state)
+    for name, value in values.items():
+        setattr(draft, name, value)
+    await _save(state, draft)
+    await show_step(message, state, step, assistant)
+
+
 async def typed_district(message: Message, state: FSMContext, assistant: Assistant) -> None:
-    u = assistant.engine.understand(message.text or "")
-    if u.place.district is None:
+    number = assistant.engine.understand(message.text or "").place.district
+    if number is None:
         await message.answer(_("I do not know this district. Please choose it from the list."))
         await show_step(message, state, SignupForm.district, assistant)
         return
-    draft = await _draft(state)
-    draft.district = u.place.district
-    await _save(state, draft)
-    await show_step(message, state, SignupForm.interests, assistant)
+    await _set_and_continue(message, state, assistant, SignupForm.interests, district=number)
 
 
 async def located_district(message: Message, state: FSMContext, assistant: Assistant) -> None:
@@ -311,10 +318,7 @@ async def located_district(message: Message, state: FSMContext, assistant: Assis
         await message.answer(_("This place is outside Karlsruhe. Please choose a district from the list."))
         await show_step(message, state, SignupForm.district, assistant)
         return
-    draft = await _draft(state)
-    draft.district = number
-    await _save(state, draft)
-    await show_step(message, state, SignupForm.interests, assistant)
+    await _set_and_continue(message, state, assistant, SignupForm.interests, district=number)
 
 
 async def typed_phone(message: Message, state: FSMContext, assistant: Assistant) -> None:
@@ -324,10 +328,7 @@ async def typed_phone(message: Message, state: FSMContext, assistant: Assistant)
             _("This does not look like a phone number. Please try again, e.g. 0721 1234567, or press Back.")
         )
         return
-    draft = await _draft(state)
-    draft.phone, draft.email = phone, None
-    await _save(state, draft)
-    await show_step(message, state, SignupForm.note, assistant)
+    await _set_and_continue(message, state, assistant, SignupForm.note, phone=phone, email=None)
 
 
 async def typed_email(message: Message, state: FSMContext, assistant: Assistant) -> None:
@@ -340,17 +341,12 @@ async def typed_email(message: Message, state: FSMContext, assistant: Assistant)
             )
         )
         return
-    draft = await _draft(state)
-    draft.email, draft.phone = email, None
-    await _save(state, draft)
-    await show_step(message, state, SignupForm.note, assistant)
+    await _set_and_continue(message, state, assistant, SignupForm.note, email=email, phone=None)
 
 
 async def typed_note(message: Message, state: FSMContext, assistant: Assistant) -> None:
-    draft = await _draft(state)
-    draft.note = (message.text or "").strip()[:MAX_NOTE] or None
-    await _save(state, draft)
-    await show_step(message, state, SignupForm.confirm, assistant)
+    note = (message.text or "").strip()[:MAX_NOTE] or None
+    await _set_and_continue(message, state, assistant, SignupForm.confirm, note=note)
 
 
 async def use_the_buttons(message: Message) -> None:
