@@ -68,7 +68,7 @@ class TerminalChat:
                 path.write_bytes(sent.document)
             self.console.print(f"📎 {name} → {path}")
             return
-        text = plain(msg.get("text") or params.get("text") or "")
+        text = plain(params.get("text") or msg.get("text") or "")  # an edit shows its own new text
         if text:
             self.console.print(text, highlight=False)
         markup = params.get("reply_markup") or {}
@@ -94,7 +94,13 @@ class TerminalChat:
         if line.isdigit() and 0 < int(line) <= len(self.buttons):
             kind, payload = self.buttons[int(line) - 1]
             if kind == "press":
+                answered = len(self.user.answers)
                 await self.user.press(*payload)
+                await self.settle()
+                for answer in self.user.answers[answered:]:
+                    if answer.get("text"):  # a toast or an alert the bot showed for the press
+                        self.console.print(f"[bold]ℹ {answer['text']}[/bold]", highlight=False)
+                return True
             elif kind == "location":
                 self.console.print("Standort teilen: /location 49.0093 8.4040")
                 return True
