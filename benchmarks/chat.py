@@ -125,12 +125,8 @@ async def main(rounds: int, paced_rounds: int, sizes: list[int]) -> None:
         search = await load_index(engine)
         sandbox = BotAPISandbox(token=TOKEN)
         await sandbox.start()
-        settings = Settings(
-            database_url=url,
-            bot_token=TOKEN,
-            telegram_api_base=sandbox.base_url,
-            throttle_rate=1000,
-            throttle_burst=1000,
+        settings = Settings(database_url=url, throttle_rate=1000, throttle_burst=1000).talking_to(
+            sandbox.base_url, TOKEN
         )
         figures: dict[str, dict] = {}
         runs: dict[str, dict[int, dict]] = {}

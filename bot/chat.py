@@ -119,7 +119,7 @@ class TerminalChat:
 async def run_chat(settings: Settings, language: str = "de") -> None:
     sandbox = BotAPISandbox(token=SANDBOX_TOKEN)
     await sandbox.start()
-    settings = settings.model_copy(update={"bot_token": SANDBOX_TOKEN, "telegram_api_base": sandbox.base_url})
+    settings = settings.talking_to(sandbox.base_url, SANDBOX_TOKEN)
     bot, dp = await prepare(settings)
     chat = TerminalChat(sandbox, language)
     chat.console.print("[bold]Quartiersassistent[/bold] – Zahl = Knopf drücken, /location LAT LON, /quit\n")

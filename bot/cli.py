@@ -255,9 +255,7 @@ def run() -> None:
 
             sandbox = BotAPISandbox(token=SANDBOX_TOKEN, port=8081)
             await sandbox.start()
-            settings = settings.model_copy(
-                update={"bot_token": SANDBOX_TOKEN, "telegram_api_base": sandbox.base_url}
-            )
+            settings = settings.talking_to(sandbox.base_url, SANDBOX_TOKEN)
             console.print(f"No Telegram token: using the local Bot API sandbox at {sandbox.base_url}")
         try:
             await (run_webhook(settings) if settings.webhook_url else run_polling(settings))

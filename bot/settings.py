@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     invite_hours: float = Field(default=72, gt=0)  # how long an invite link is valid
     maintenance_seconds: float = Field(default=3600, gt=0)  # reminders and erasure run this often
 
+    def talking_to(self, api_base: str, token: str = SANDBOX_TOKEN) -> Settings:
+        """These settings, with the bot talking to another Bot API server (e.g. the local sandbox)."""
+        return self.model_copy(update={"bot_token": token, "telegram_api_base": api_base})
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -22,6 +22,7 @@ from bot.services import signups
 from bot.services.assistant import Assistant
 from bot.settings import Settings
 from bot.signup_texts import staff_card, staff_keyboard
+from handlers.sending import stale_button
 
 
 class StaffInput(StatesGroup):
@@ -131,7 +132,7 @@ async def staff_button(
             return
         await _refuse(query)
         return
-    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+    await stale_button(query)
 
 
 async def staff_text(

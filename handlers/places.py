@@ -11,17 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
 from bot.services import demand
 from bot.services.assistant import Assistant
-from handlers.sending import send_all
-
-
-async def _stale(query: CallbackQuery) -> None:
-    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+from handlers.sending import send_all, stale_button
 
 
 async def show_map(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant) -> None:
     f = assistant.facility(callback_data.fid)
     if f is None or f.lat is None:
-        await _stale(query)
+        await stale_button(query)
         return
     await query.answer()
     await query.message.answer_venue(
@@ -32,7 +28,7 @@ async def show_map(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
 async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant) -> None:
     f = assistant.facility(callback_data.fid)
     if f is None:
-        await _stale(query)
+        await stale_button(query)
         return
     document = assistant.calendar_file(f)
     if document is None:
@@ -47,7 +43,7 @@ async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
 async def details(query: CallbackQuery, callback_data: PlaceCb, assistant: Assistant, i18n_lang: str) -> None:
     f = assistant.facility(callback_data.fid)
     if f is None:
-        await _stale(query)
+        await stale_button(query)
         return
     await query.answer()
     item = assistant.details(f, i18n_lang)
@@ -64,7 +60,7 @@ async def more(
 ) -> None:
     data = await state.get_data()
     if data.get("q") != callback_data.q or callback_data.offset < 0:
-        await _stale(query)
+        await stale_button(query)
         return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
@@ -85,13 +81,13 @@ async def not_helpful(
 ) -> None:
     data = await state.get_data()
     if data.get("q") != callback_data.q or not await demand.mark_not_helpful(session, callback_data.rec):
-        await _stale(query)
+        await stale_button(query)
         return
     await query.answer(_("Thank you! This helps the city see what is missing."), show_alert=True)
 
 
 async def unknown_button(query: CallbackQuery) -> None:
-    await _stale(query)
+    await stale_button(query)
 
 
 def make_router() -> Router:

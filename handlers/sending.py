@@ -1,9 +1,10 @@
-"""Small helpers shared by handlers: send a list of outgoing messages, count questions."""
+"""Small helpers shared by handlers: send outgoing messages, count questions, refuse stale buttons."""
 
 from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
 
 from bot.services.assistant import Outgoing
 
@@ -23,3 +24,8 @@ async def next_question(
     q = int(data.get("q", 0)) + 1
     await state.update_data(q=q, text=text[:MAX_QUESTION], lat=lat, lon=lon)
     return q
+
+
+async def stale_button(query: CallbackQuery) -> None:
+    """A button whose question, form or record is gone (or was never real): say so, change nothing."""
+    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)

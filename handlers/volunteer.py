@@ -39,6 +39,7 @@ from bot.signup_texts import (
     status_label,
     summary,
 )
+from handlers.sending import stale_button
 
 MAX_NOTE = 1000
 
@@ -231,7 +232,7 @@ async def on_button(
             else (AVAILABILITY, draft.availability)
         )
         if value not in keys:
-            await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+            await stale_button(query)
             return
         chosen.remove(value) if value in chosen else chosen.append(value)
         await _save(state, draft)
@@ -289,7 +290,7 @@ async def on_button(
             ).format(ref=signup.ref, district=assistant.engine.district_names.get(draft.district, ""))
         )
         return
-    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+    await stale_button(query)
 
 
 # -- typed answers ------------------------------------------------------------------------
@@ -446,7 +447,7 @@ async def person_button(
             return
     except signups.Refused:
         pass
-    await query.answer(_("This button is out of date. Please ask again."), show_alert=True)
+    await stale_button(query)
 
 
 async def reply_text(

@@ -156,3 +156,11 @@ async def signup_engine(seeded_engine) -> AsyncIterator[AsyncEngine]:
             await s.execute(delete(table))
         await s.commit()
     yield seeded_engine
+
+
+def live_settings(sandbox, database_url: str, **overrides):
+    """Settings of a bot talking to a test's sandbox; a test's quick presses are not throttled."""
+    from bot.settings import Settings
+
+    values = {"throttle_rate": 50, "throttle_burst": 50, **overrides}
+    return Settings(database_url=database_url, **values).talking_to(sandbox.base_url, sandbox.token)

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from bot.factory import build_dispatcher, make_bot
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox
-from bot.settings import Settings
+from tests.conftest import live_settings
 
 TOKEN = "123456:E2E"
 _users = itertools.count(930_000)
@@ -23,13 +23,7 @@ _users = itertools.count(930_000)
 async def live(seeded_engine, seeded_url, knowledge, fsm_storage):
     sandbox = BotAPISandbox(token=TOKEN)
     await sandbox.start()
-    settings = Settings(
-        database_url=seeded_url,
-        bot_token=TOKEN,
-        telegram_api_base=sandbox.base_url,
-        throttle_rate=50,
-        throttle_burst=50,
-    )
+    settings = live_settings(sandbox, seeded_url)
     dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
     async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
         yield sandbox
@@ -134,7 +128,7 @@ async def test_webhook_mode_checks_the_secret_token(seeded_engine, seeded_url, k
 
     sandbox = BotAPISandbox(token=TOKEN)
     await sandbox.start()
-    settings = Settings(database_url=seeded_url, bot_token=TOKEN, telegram_api_base=sandbox.base_url)
+    settings = live_settings(sandbox, seeded_url)
     dp = build_dispatcher(settings, seeded_engine, knowledge)
     bot = make_bot(TOKEN, sandbox.base_url)
     app = web.Application()

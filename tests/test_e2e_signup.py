@@ -21,9 +21,9 @@ from bot.notifications import housekeeping
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox
 from bot.services import signups
-from bot.settings import Settings
 from knowledge.db import make_sessionmaker
 from knowledge.models import District
+from tests.conftest import live_settings
 
 TOKEN = "123456:SIGNUP"
 ADMIN = 990_000_001
@@ -36,14 +36,7 @@ async def env(signup_engine, seeded_url, knowledge, fsm_storage):
     seeded_engine = signup_engine
     sandbox = BotAPISandbox(token=TOKEN)
     await sandbox.start()
-    settings = Settings(
-        database_url=seeded_url,
-        bot_token=TOKEN,
-        telegram_api_base=sandbox.base_url,
-        throttle_rate=50,
-        throttle_burst=50,
-        admin_ids=[ADMIN],
-    )
+    settings = live_settings(sandbox, seeded_url, admin_ids=[ADMIN])
     dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
     async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
         yield sandbox, settings, make_sessionmaker(seeded_engine)
@@ -321,13 +314,7 @@ async def test_a_restart_in_the_middle_of_the_form_continues_where_the_person_wa
     """The draft lives in the FSM storage (Redis when configured): a new bot process goes on."""
     sandbox = BotAPISandbox(token=TOKEN)
     await sandbox.start()
-    settings = Settings(
-        database_url=seeded_url,
-        bot_token=TOKEN,
-        telegram_api_base=sandbox.base_url,
-        throttle_rate=50,
-        throttle_burst=50,
-    )
+    settings = live_settings(sandbox, seeded_url)
     u = sandbox.user(next(_users), language_code="de")
     try:
         first = build_dispatcher(settings, signup_engine, knowledge, storage=fsm_storage)
