@@ -47,3 +47,28 @@ class PersonSignupCb(CallbackData, prefix="ps"):
 
     action: str  # reply | withdraw | delete | keep
     sid: int = 0
+
+
+class NetCb(CallbackData, prefix="n"):
+    """The person's own network settings: follow a district network or a topic."""
+
+    action: str  # district | topic | partner | done
+    value: str = ""
+
+
+class PartnerCb(CallbackData, prefix="pt"):
+    """A coordinator confirms or declines a partner registration (checked server side)."""
+
+    action: str  # confirm | decline
+    pid: int
+
+
+class MeetingCb(CallbackData, prefix="m"):
+    mid: int
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    """Steps of a coordinator's broadcast (checked against the FSM state and the areas)."""
+
+    action: str  # district | area | topic | partners | city | next | send | later | cancel
+    value: str = ""

@@ -109,7 +109,7 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
 
 async def set_commands(bot: Bot, i18n: I18n) -> None:
     """The command menu in every language (Telegram shows the one matching the app)."""
-    names = ("start", "help", "language", "mydata", "withdraw", "delete", "about", "privacy")
+    names = ("start", "help", "language", "subscriptions", "mydata", "withdraw", "delete", "about", "privacy")
     for lang in LANGUAGES:
         with i18n.context(), i18n.use_locale(lang):
             from aiogram.utils.i18n import gettext as _
@@ -121,6 +121,7 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
                 "about": _("Data sources and licences"),
                 "privacy": _("Privacy"),
                 "mydata": _("What is stored about me"),
+                "subscriptions": _("District networks and their news"),
                 "withdraw": _("Withdraw a sign-up"),
                 "delete": _("Delete all my data"),
             }

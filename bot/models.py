@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from knowledge.models import Base
@@ -25,6 +25,9 @@ class Person(Base):
         ForeignKey("districts.number", ondelete="SET NULL")
     )
     role: Mapped[str] = mapped_column(String(20), default="resident")
+    active: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )  # false: blocked the bot
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -112,6 +115,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True
+    )
 
 
 class AuditEntry(Base):
@@ -126,3 +132,75 @@ class AuditEntry(Base):
     signup_ref: Mapped[str | None] = mapped_column(String(12), index=True)
     allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Subscription(Base):
+    """A person follows a district network (Stadtteilnetzwerk)."""
+
+    __tablename__ = "subscriptions"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    district_number: Mapped[int] = mapped_column(
+        ForeignKey("districts.number", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class TopicSubscription(Base):
+    """Optional narrowing to target groups (older_people, families, ...)."""
+
+    __tablename__ = "topic_subscriptions"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class Partner(Base):
+    """An organisation in a district network (Bürgerverein, Träger, Kita, Kirche, ...)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    district_number: Mapped[int] = mapped_column(
+        ForeignKey("districts.number", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | confirmed | declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+
+
+class Meeting(Base):
+    """A network meeting announced by a coordinator."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_number: Mapped[int] = mapped_column(
+        ForeignKey("districts.number", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="SET NULL"))
+    place_text: Mapped[str | None] = mapped_column(String(300))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Broadcast(Base):
+    """One message to an audience; its recipients are outbox rows pointing here."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    audience: Mapped[dict] = mapped_column(JSON)  # districts, topic, partners_only, city_wide
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, checked before it is stored
+    photo: Mapped[str | None] = mapped_column(String(200))  # Telegram file_id
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )  # report sent to its author

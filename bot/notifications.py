@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import html
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -22,13 +24,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import StaffCb
 from bot.i18n import pick_language
-from bot.models import OutboxMessage, Signup
-from bot.services import people, signups
-from bot.services.outbox import OutboxWorker, Permanent, RetryAfter
+from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Signup
+from bot.network_texts import meeting_keyboard, meeting_text, partner_keyboard, report_text
+from bot.services import networks, people, signups
+from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
 from bot.signup_texts import reply_keyboard, staff_card, staff_keyboard, status_label
 
 log = logging.getLogger(__name__)
+
+
+NETWORK_KINDS = frozenset(
+    {"broadcast", "broadcast_report", "meeting", "meeting_reminder", "partner_request", "partner_decision"}
+)
+
+
+@dataclass(slots=True)
+class Note:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a Telegram file_id
 
 
 class Notifier:
@@ -42,11 +57,12 @@ class Notifier:
     ):
         self.bot, self.sessionmaker, self.i18n = bot, sessionmaker, i18n
         self.district_names, self.default_language = district_names, default_language
+        self._broadcasts: dict[int, tuple[str, str | None]] = {}  # a broadcast's text, read once
 
-    async def render(
-        self, session: AsyncSession, row: OutboxMessage
-    ) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    async def render(self, session: AsyncSession, row: OutboxMessage) -> Note | None:
         p = row.payload or {}
+        if row.kind in NETWORK_KINDS:
+            return await self._render_network(session, row.kind, p)
         signup = await session.get(Signup, p["signup"]) if "signup" in p else None
         if "signup" in p and signup is None:
             return None  # erased meanwhile: nothing left to say
@@ -56,50 +72,105 @@ class Notifier:
             text = staff_card(signup, district, area)
             if row.kind == "signup_reminder":
                 text = "⏰ " + _("This sign-up is still waiting for an answer.") + "\n" + text
-            return text, staff_keyboard(signup.id)
+            return Note(text, staff_keyboard(signup.id))
         if row.kind == "signup_status":
             text = _("Your sign-up {ref}: {status}.").format(ref=signup.ref, status=status_label(p["status"]))
             if p["status"] == "placed" and signup.status_note:
                 text += "\n" + _("Note from the coordination: {note}").format(
                     note=html.escape(signup.status_note)
                 )
-            return text, reply_keyboard(signup.id) if signup.contact_via == "bot" else None
+            return Note(text, reply_keyboard(signup.id) if signup.contact_via == "bot" else None)
         if row.kind == "signup_withdrawn":
-            return _(
-                "Sign-up {ref} has been withdrawn by the person; its data is no longer available."
-            ).format(ref=p["ref"]), None
+            return Note(
+                _("Sign-up {ref} has been withdrawn by the person; its data is no longer available.").format(
+                    ref=p["ref"]
+                )
+            )
         if row.kind == "relay_to_person":
             head = _("✉ Message from your district coordination about your sign-up {ref}:").format(
                 ref=signup.ref
             )
-            return f"{head}\n\n{html.escape(p['text'])}", reply_keyboard(signup.id)
+            return Note(f"{head}\n\n{html.escape(p['text'])}", reply_keyboard(signup.id))
         if row.kind == "relay_to_staff":
             head = _("✉ Answer from the person of sign-up {ref}:").format(ref=signup.ref)
             button = InlineKeyboardButton(
                 text="✉ " + _("Write to the person"),
                 callback_data=StaffCb(action="write", sid=signup.id).pack(),
             )
-            return f"{head}\n\n{html.escape(p['text'])}", InlineKeyboardMarkup(inline_keyboard=[[button]])
+            return Note(
+                f"{head}\n\n{html.escape(p['text'])}", InlineKeyboardMarkup(inline_keyboard=[[button]])
+            )
         log.error("outbox row %s has unknown kind %s", row.id, row.kind)
         raise Permanent("unknown kind")
 
     async def send(self, row: OutboxMessage) -> None:
+        cached = (
+            self._broadcasts.get((row.payload or {}).get("broadcast", -1))
+            if row.kind == "broadcast"
+            else None
+        )
+        if cached is not None:  # the same text for everybody: no database round trip per recipient
+            await self._deliver(row.chat_id, Note(cached[0], None, cached[1]))
+            return
         async with self.sessionmaker() as session:
             chosen, reported = await people.languages_of_chat(session, row.chat_id)
             lang = pick_language(chosen, reported, self.default_language)
             with self.i18n.context(), self.i18n.use_locale(lang):
                 rendered = await self.render(session, row)
-        if rendered is None:
-            return
-        text, markup = rendered
+        if rendered is not None:
+            await self._deliver(row.chat_id, rendered)
+
+    async def _deliver(self, chat_id: int, note: Note) -> None:
         try:
-            await self.bot.send_message(row.chat_id, text, reply_markup=markup)
+            if note.photo:
+                await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
+            else:
+                await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
         except TelegramRetryAfter as exc:
             raise RetryAfter(exc.retry_after) from exc
         except TelegramForbiddenError as exc:
-            raise Permanent("blocked by the person") from exc
+            raise Permanent("blocked by the person", blocked=True) from exc
         except TelegramBadRequest as exc:
             raise Permanent(exc.message[:150]) from exc
+
+    async def _render_network(self, session: AsyncSession, kind: str, p: dict) -> Note | None:
+        if kind == "broadcast":
+            cached = self._broadcasts.get(p["broadcast"])
+            if cached is None:
+                b = await session.get(Broadcast, p["broadcast"])
+                if b is None:
+                    return None
+                cached = self._broadcasts[p["broadcast"]] = (b.text, b.photo)
+                while len(self._broadcasts) > 16:
+                    self._broadcasts.pop(next(iter(self._broadcasts)))
+            return Note(cached[0], None, cached[1])
+        if kind == "broadcast_report":
+            return Note(report_text(p["broadcast"], await networks.report(session, p["broadcast"])))
+        if kind in ("meeting", "meeting_reminder"):
+            meeting = await session.get(Meeting, p["meeting"])
+            if meeting is None:
+                return None
+            text = meeting_text(meeting, self.district_names, self.i18n.current_locale)
+            if kind == "meeting_reminder":
+                text = "⏰ " + _("Tomorrow:") + "\n" + text
+            return Note(text, meeting_keyboard(meeting.id))
+        if kind in ("partner_request", "partner_decision"):
+            partner = await session.get(Partner, p["partner"])
+            if partner is None:
+                return None
+            district = self.district_names.get(partner.district_number, "")
+            if kind == "partner_decision":
+                text = (
+                    _("Your organisation {name} is now a confirmed partner of the network {district}.")
+                    if p.get("confirmed")
+                    else _("Your registration of {name} for the network {district} was not confirmed.")
+                )
+                return Note(text.format(name=html.escape(partner.organisation), district=district))
+            text = _("New partner registration for the network {district}: {name}").format(
+                district=district, name=html.escape(partner.organisation)
+            )
+            return Note(text, partner_keyboard(partner.id))
+        return None
 
 
 async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> tuple[int, int]:
@@ -107,6 +178,8 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], settings:
         reminded = await signups.remind_stale(session, settings.signup_reminder_days, settings.admin_ids)
     async with sessionmaker() as session:
         erased = await signups.erase_expired(session, settings.signup_retention_days)
+    async with sessionmaker() as session:
+        await networks.remind_meetings(session)
     if reminded or erased:
         log.info("housekeeping: %s reminders, %s sign-ups erased", reminded, erased)
     return reminded, erased
@@ -125,7 +198,23 @@ def setup_background(
             dispatcher["assistant"].engine.district_names,
             settings.default_language,
         )
-        worker = OutboxWorker(sessionmaker, notifier.send)
+
+        async def reports() -> None:
+            async with sessionmaker() as session:
+                await networks.due_reports(session)
+
+        async def blocked(chat_id: int) -> None:
+            async with sessionmaker() as session:
+                await networks.set_active(session, chat_id, False)
+
+        worker = OutboxWorker(
+            sessionmaker,
+            notifier.send,
+            pace=Pace(settings.outbox_per_second),
+            stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
+            on_blocked=blocked,
+            when_idle=reports,
+        )
         worker.start()
         dispatcher["outbox_worker"] = worker
 

@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     signup_reminder_days: float = Field(default=3, gt=0)  # remind coordinators of untouched sign-ups
     signup_retention_days: int = Field(default=365, ge=1)  # erase sign-ups closed longer ago
     invite_hours: float = Field(default=72, gt=0)  # how long an invite link is valid
-    maintenance_seconds: float = Field(default=3600, gt=0)  # reminders and erasure run this often
+    maintenance_seconds: float = Field(default=900, gt=0)  # reminders and erasure run this often
+    outbox_per_second: float = Field(default=30, gt=0)  # Telegram allows about 30 messages a second
+    outbox_stale_seconds: float = Field(default=120, gt=0)  # a claimed row unsent this long is taken again
 
     def talking_to(self, api_base: str, token: str = SANDBOX_TOKEN) -> Settings:
         """These settings, with the bot talking to another Bot API server (e.g. the local sandbox)."""

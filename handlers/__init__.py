@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import coordinator, errors, menu, places, search, start, volunteer
+from handlers import coordinator, errors, menu, networks, places, search, start, volunteer
 
 
 def setup_routers() -> Router:
@@ -11,6 +11,7 @@ def setup_routers() -> Router:
         coordinator.make_router(),  # invite deep links before the plain /start
         start.make_router(),
         volunteer.make_router(),  # form steps before the menu and free-text search
+        networks.make_router(),
         menu.make_router(),
         places.make_router(),
         search.make_router(),

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
 from bot.models import Person
-from bot.services import signups
+from bot.services import networks, signups
 from bot.services.assistant import Assistant
 from bot.services.contact import normalise_email, normalise_phone
 from bot.services.signups import AVAILABILITY, HOURS, INTERESTS, Draft
@@ -357,6 +357,7 @@ async def use_the_buttons(message: Message) -> None:
 # -- the person's own data ------------------------------------------------------------------
 async def my_data(message: Message, session: AsyncSession, person: Person, assistant: Assistant) -> None:
     data = await signups.my_data(session, person)
+    data.update(await networks.my_network_data(session, person))
     lines = [_("<b>What I store about you</b>")]
     lines.append(
         _("Language: {language}").format(language=person.language or person.telegram_language or "–")

@@ -145,14 +145,26 @@ async def fsm_storage(request) -> AsyncIterator:
 
 @pytest.fixture
 async def signup_engine(seeded_engine) -> AsyncIterator[AsyncEngine]:
-    """The seeded database without sign-ups, coordinators, invites, outbox or audit rows."""
+    """The seeded database without the people side's rows of earlier tests (persons stay)."""
     from sqlalchemy import delete
 
-    from bot.models import AuditEntry, CoordinatorArea, Invite, OutboxMessage, Signup
+    from bot import models as m
     from knowledge.db import make_sessionmaker
 
+    tables = (
+        m.OutboxMessage,
+        m.Broadcast,
+        m.Meeting,
+        m.Partner,
+        m.Subscription,
+        m.TopicSubscription,
+        m.AuditEntry,
+        m.Signup,
+        m.CoordinatorArea,
+        m.Invite,
+    )
     async with make_sessionmaker(seeded_engine)() as s:
-        for table in (OutboxMessage, AuditEntry, Signup, CoordinatorArea, Invite):
+        for table in tables:
             await s.execute(delete(table))
         await s.commit()
     yield seeded_engine

@@ -176,6 +176,7 @@ async def test_full_sign_up_reaches_only_the_district_coordinator(env, caplog):
     assert stored.ref in text_of(text)
     data = json.loads(document.document)
     assert data["signups"][0]["phone"] == "+497211335101" and data["signups"][0]["note"] == note
+    assert data["networks"] == [] and data["partner"] is None
 
     async with sessionmaker() as s:
         refused = await s.scalar(

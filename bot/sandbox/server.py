@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.sandbox.limits import Gate, Verdict
 from bot.sandbox.validation import BadRequest, check_call
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class BotAPISandbox:
         self.pending_queries: dict[str, int] = {}  # callback query id -> the user who pressed
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, Any] = {}
+        self.gate = Gate()  # Telegram's limits and injected faults; off until a test sets them
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -212,6 +214,9 @@ class BotAPISandbox:
         filenames = {k: params.pop(k) for k in list(params) if k.startswith("__filename_")}
         try:
             decoded = check_call(method, params)
+            verdict = self.gate.check(method, _chat_id(decoded))
+            if verdict is not None:
+                return self._refuse(request, method, params, verdict)
             result = await getattr(self, f"_m_{method}", self._m_default)(decoded, files, filenames)
         except BadRequest as exc:
             self.calls.append(Call(method, params, False, time.time()))
@@ -223,6 +228,18 @@ class BotAPISandbox:
             )
         self.calls.append(Call(method, params, True, time.time()))
         return web.json_response({"ok": True, "result": result})
+
+    def _refuse(
+        self, request: web.Request, method: str, params: dict[str, Any], verdict: Verdict
+    ) -> web.Response:
+        """Telegram saying no: a limit, a blocked chat, a server error, or no answer at all."""
+        self.calls.append(Call(method, params, False, time.time()))
+        if verdict.drop and request.transport is not None:
+            request.transport.close()
+        body: dict[str, Any] = {"ok": False, "error_code": verdict.status, "description": verdict.description}
+        if verdict.retry_after is not None:
+            body["parameters"] = {"retry_after": verdict.retry_after}
+        return web.json_response(body, status=verdict.status or 500)
 
     # -- methods -----------------------------------------------------------------------
     async def _m_default(self, params: dict[str, Any], files, filenames) -> Any:
@@ -400,6 +417,11 @@ class BotAPISandbox:
                 {"text": params.get("text"), "show_alert": bool(params.get("show_alert"))}
             )
         return True
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    value = str(params.get("chat_id", ""))
+    return int(value) if value.lstrip("-").isdigit() else None
 
 
 def _shown(params: dict[str, Any], key: str) -> str:

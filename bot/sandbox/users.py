@@ -112,6 +112,32 @@ class SandboxUser:
         self._seen += count
         return new
 
+    async def block(self) -> int:
+        """Block the bot, as a person can: later messages get 403, the bot hears my_chat_member."""
+        self.sandbox.gate.blocked_chats.add(self.id)
+        return await self._member_update("member", "kicked")
+
+    async def unblock(self) -> int:
+        self.sandbox.gate.blocked_chats.discard(self.id)
+        return await self._member_update("kicked", "member")
+
+    async def _member_update(self, old: str, new: str) -> int:
+        from bot.sandbox.server import BOT_USER
+
+        chat = self.sandbox._chat_info(self._chat)
+        update = {
+            "chat": chat,
+            "from": self._chat.user,
+            "date": 0,
+            "old_chat_member": {"status": old, "user": BOT_USER},
+            "new_chat_member": {
+                "status": new,
+                "user": BOT_USER,
+                **({"until_date": 0} if new == "kicked" else {}),
+            },
+        }
+        return await self.sandbox.push_update({"my_chat_member": update})
+
     @property
     def answers(self) -> list[dict[str, Any]]:
         """What the bot answered to this person's button presses (toasts and alerts)."""

@@ -9,12 +9,14 @@ import datetime as dt
 import html
 from dataclasses import dataclass, field
 
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
-from bot.services import demand
+from bot.callbacks import MeetingCb
+from bot.network_texts import meeting_text
+from bot.services import demand, networks
 from knowledge.calendar import facility_calendar
 from knowledge.catalogue import load_catalogue
 from knowledge.records import FacilityRecord
@@ -79,6 +81,10 @@ class Assistant:
         record_id = await demand.record(session, answer) if record and offset == 0 else None
         if intent == "volunteer" and offset == 0:
             return Reply(record_id=record_id, signup=True, district=answer.understanding.place.district)
+        if intent == "meetings" and offset == 0:
+            meetings = await networks.next_meetings(session, answer.district)
+            if meetings:
+                return Reply([self._meetings(meetings, lang)], record_id=record_id)
         blocks = [self._headline(answer, lang)] if offset == 0 else []
         results = answer.results
         if not results:
@@ -120,6 +126,17 @@ class Assistant:
         if where:
             return _("Offers in and near {where}:").format(where=html.escape(where))
         return _("Offers near you:") if u.place.has_point else _("What I found:")
+
+    def _meetings(self, meetings: list, lang: str) -> Outgoing:
+        blocks = [_("Next network meetings:")]
+        rows = []
+        for n, m in enumerate(meetings, start=1):
+            blocks.append(f"{n} · " + meeting_text(m, self.engine.district_names, lang))
+            button = InlineKeyboardButton(
+                text=f"📅 {_('Calendar')} {n}", callback_data=MeetingCb(mid=m.id).pack()
+            )
+            rows.append([button])
+        return Outgoing("\n\n".join(blocks), InlineKeyboardMarkup(inline_keyboard=rows))
 
     def _coordination_results(self, district: int | None, limit: int) -> list[Result]:
         """Never a dead end: the district coordination is the answer when nothing matches."""

@@ -17,6 +17,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +70,10 @@ async def enqueue(
 class Permanent(Exception):
     """Sending can never succeed (the person blocked the bot, the chat is gone)."""
 
+    def __init__(self, reason: str, *, blocked: bool = False):
+        super().__init__(reason)
+        self.blocked = blocked
+
 
 class RetryAfter(Exception):
     def __init__(self, seconds: float):
@@ -85,6 +91,52 @@ class Outcome:
 Sender = Callable[[OutboxMessage], Awaitable[None]]
 
 
+class Pace:
+    """Telegram's sending limits kept on our side, so that 429s stay the exception.
+
+    At most `per_second` messages in total (evenly spaced), one per `chat_gap` seconds to
+    the same private chat, `group_per_minute` to the same group (negative chat ids).
+    """
+
+    def __init__(self, per_second: float = 30.0, chat_gap: float = 1.0, group_per_minute: int = 20):
+        self.interval = 1.0 / per_second
+        self.chat_gap, self.group_per_minute = chat_gap, group_per_minute
+        self.next_free = 0.0
+        self.last: dict[int, float] = {}
+        self.groups: dict[int, deque[float]] = defaultdict(deque)
+
+    def ready_at(self, chat_id: int, now: float) -> float:
+        """When this chat may get its next message (monotonic seconds)."""
+        if chat_id < 0:
+            sent = self.groups[chat_id]
+            while sent and sent[0] <= now - 60:
+                sent.popleft()
+            return now if len(sent) < self.group_per_minute else sent[0] + 60
+        last = self.last.get(chat_id)
+        return now if last is None else max(now, last + self.chat_gap)
+
+    async def turn(self) -> None:
+        """Wait for the next free slot of the overall rate."""
+        now = time.monotonic()
+        if self.next_free > now:
+            await asyncio.sleep(self.next_free - now)
+            now = time.monotonic()
+        self.next_free = max(now, self.next_free) + self.interval
+
+    def sent(self, chat_id: int) -> None:
+        now = time.monotonic()
+        if chat_id < 0:
+            self.groups[chat_id].append(now)
+        else:
+            self.last[chat_id] = now
+            if len(self.last) > 50_000:  # forget chats whose gap is long over
+                self.last = {c: t for c, t in self.last.items() if t > now - self.chat_gap}
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody gets anything until `seconds` have passed."""
+        self.next_free = max(self.next_free, time.monotonic() + seconds)
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -94,11 +146,17 @@ class OutboxWorker:
         batch: int = 20,
         max_attempts: int = 8,
         idle_seconds: float = 0.5,
-        stale_after: dt.timedelta = dt.timedelta(minutes=5),
+        stale_after: dt.timedelta = dt.timedelta(minutes=2),
+        pace: Pace | None = None,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        when_idle: Callable[[], Awaitable[None]] | None = None,
     ):
         self.sessionmaker, self.send = sessionmaker, send
         self.batch, self.max_attempts, self.idle_seconds = batch, max_attempts, idle_seconds
         self.stale_after = stale_after
+        self.pace = pace or Pace()
+        self.on_blocked = on_blocked
+        self.when_idle = when_idle  # e.g. noticing finished broadcasts
         self.wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -132,45 +190,82 @@ class OutboxWorker:
         """Send what is due now; returns what happened (for tests and the CLI)."""
         outcome = Outcome()
         rows = await self._claim(now or utcnow())
-        for i, row in enumerate(rows):
-            try:
-                await self.send(row)
-            except RetryAfter as exc:
-                # Telegram asks everybody to wait: give back this and the rest of the batch
-                for rest in rows[i:]:
-                    await self._finish(
-                        rest.id,
-                        status="pending",
-                        next_attempt_at=utcnow() + dt.timedelta(seconds=exc.seconds),
-                    )
-                outcome.retried += len(rows) - i
-                await asyncio.sleep(min(exc.seconds, 30))
+        done = 0
+        try:
+            for row in rows:
+                if await self._deliver(row, outcome):
+                    done += 1
+                    continue
+                done += 1
+                # Telegram asked everybody to wait: the rest of the batch goes back
+                await self._release(rows[done:], outcome)
                 break
-            except Permanent as exc:
-                await self._finish(row.id, status="failed", last_error=str(exc)[:200], payload={})
-                outcome.failed += 1
-            except Exception as exc:  # network errors, 5xx: back off and try again
-                attempts = row.attempts + 1
-                if attempts >= self.max_attempts:
-                    await self._finish(
-                        row.id, status="failed", attempts=attempts, last_error=type(exc).__name__, payload={}
-                    )
-                    outcome.failed += 1
-                else:
-                    delay = dt.timedelta(seconds=min(2**attempts, 600))
-                    await self._finish(
-                        row.id,
-                        status="pending",
-                        attempts=attempts,
-                        next_attempt_at=utcnow() + delay,
-                        last_error=type(exc).__name__,
-                    )
-                    outcome.retried += 1
-                log.warning("outbox row %s not sent (%s), attempt %s", row.id, type(exc).__name__, attempts)
-            else:
-                await self._finish(row.id, status="sent", sent_at=utcnow(), payload={})
-                outcome.sent += 1
+        except asyncio.CancelledError:
+            # stopped in the middle: unsent rows go back at once instead of waiting to be stale
+            await asyncio.shield(self._release(rows[done + 1 :], outcome))
+            raise
         return outcome
+
+    async def _release(self, rows: list[OutboxMessage], outcome: Outcome) -> None:
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+                .values(status="pending", next_attempt_at=utcnow())
+            )
+        outcome.retried += len(rows)
+
+    async def _deliver(self, row: OutboxMessage, outcome: Outcome) -> bool:
+        """Send one row and record the result; False when Telegram asks everybody to wait."""
+        ready = self.pace.ready_at(row.chat_id, time.monotonic())
+        wait = ready - time.monotonic()
+        if wait > 0.05:  # this chat had a message just now: later, without costing an attempt
+            await self._finish(
+                row.id, status="pending", next_attempt_at=utcnow() + dt.timedelta(seconds=wait)
+            )
+            outcome.retried += 1
+            return True
+        await self.pace.turn()
+        try:
+            await self.send(row)
+        except RetryAfter as exc:
+            self.pace.pause(exc.seconds)
+            await self._finish(
+                row.id, status="pending", next_attempt_at=utcnow() + dt.timedelta(seconds=exc.seconds)
+            )
+            outcome.retried += 1
+            return False
+        except Permanent as exc:
+            await self._finish(row.id, status="failed", last_error=str(exc)[:200], payload={})
+            outcome.failed += 1
+            if exc.blocked and self.on_blocked is not None:
+                await self.on_blocked(row.chat_id)
+        except Exception as exc:  # network errors, 5xx: back off and try again
+            attempts = row.attempts + 1
+            if attempts >= self.max_attempts:
+                await self._finish(
+                    row.id, status="failed", attempts=attempts, last_error=type(exc).__name__, payload={}
+                )
+                outcome.failed += 1
+            else:
+                delay = dt.timedelta(seconds=min(2**attempts, 600))
+                await self._finish(
+                    row.id,
+                    status="pending",
+                    attempts=attempts,
+                    next_attempt_at=utcnow() + delay,
+                    last_error=type(exc).__name__,
+                )
+                outcome.retried += 1
+            log.warning("outbox row %s not sent (%s), attempt %s", row.id, type(exc).__name__, attempts)
+        else:
+            self.pace.sent(row.chat_id)
+            await self._finish(row.id, status="sent", sent_at=utcnow(), payload={})
+            outcome.sent += 1
+        return True
 
     # -- background ---------------------------------------------------------------------
     async def _loop(self) -> None:
@@ -182,6 +277,11 @@ class OutboxWorker:
                 outcome = Outcome()
             if outcome.sent or outcome.failed or outcome.retried:
                 continue  # more may be waiting
+            if self.when_idle is not None:
+                try:
+                    await self.when_idle()
+                except Exception:
+                    log.exception("idle work failed")
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.idle_seconds)
