@@ -198,6 +198,7 @@ class Broadcast(Base):
     audience: Mapped[dict] = mapped_column(JSON)  # districts, topic, partners_only, city_wide
     text: Mapped[str] = mapped_column(Text)  # Telegram HTML, checked before it is stored
     photo: Mapped[str | None] = mapped_column(String(200))  # Telegram file_id
+    document: Mapped[str | None] = mapped_column(String(200))  # Telegram file_id
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     scheduled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

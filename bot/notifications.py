@@ -44,6 +44,7 @@ class Note:
     text: str
     markup: InlineKeyboardMarkup | None = None
     photo: str | None = None  # a Telegram file_id
+    document: str | None = None  # a Telegram file_id
 
 
 class Notifier:
@@ -57,7 +58,7 @@ class Notifier:
     ):
         self.bot, self.sessionmaker, self.i18n = bot, sessionmaker, i18n
         self.district_names, self.default_language = district_names, default_language
-        self._broadcasts: dict[int, tuple[str, str | None]] = {}  # a broadcast's text, read once
+        self._broadcasts: dict[int, tuple[str, str | None, str | None]] = {}  # a broadcast's text, read once
 
     async def render(self, session: AsyncSession, row: OutboxMessage) -> Note | None:
         p = row.payload or {}
@@ -110,7 +111,7 @@ class Notifier:
             else None
         )
         if cached is not None:  # the same text for everybody: no database round trip per recipient
-            await self._deliver(row.chat_id, Note(cached[0], None, cached[1]))
+            await self._deliver(row.chat_id, Note(cached[0], None, *cached[1:]))
             return
         async with self.sessionmaker() as session:
             chosen, reported = await people.languages_of_chat(session, row.chat_id)
@@ -122,7 +123,11 @@ class Notifier:
 
     async def _deliver(self, chat_id: int, note: Note) -> None:
         try:
-            if note.photo:
+            if note.document:
+                await self.bot.send_document(
+                    chat_id, note.document, caption=note.text, reply_markup=note.markup
+                )
+            elif note.photo:
                 await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
             else:
                 await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
@@ -140,10 +145,10 @@ class Notifier:
                 b = await session.get(Broadcast, p["broadcast"])
                 if b is None:
                     return None
-                cached = self._broadcasts[p["broadcast"]] = (b.text, b.photo)
+                cached = self._broadcasts[p["broadcast"]] = (b.text, b.photo, b.document)
                 while len(self._broadcasts) > 16:
                     self._broadcasts.pop(next(iter(self._broadcasts)))
-            return Note(cached[0], None, cached[1])
+            return Note(cached[0], None, *cached[1:])
         if kind == "broadcast_report":
             return Note(report_text(p["broadcast"], await networks.report(session, p["broadcast"])))
         if kind in ("meeting", "meeting_reminder"):

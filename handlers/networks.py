@@ -413,7 +413,7 @@ async def broadcast_button(
         await query.message.answer(
             _(
                 "Write the message. Telegram formatting works: <b>bold</b>, <i>italic</i>, links. "
-                "You can also send a photo with a caption."
+                "You can also send a photo or a document with a caption."
             )
         )
         return
@@ -433,8 +433,9 @@ async def broadcast_text(
     message: Message, session: AsyncSession, person: Person, settings: Settings, state: FSMContext, bot: Bot
 ) -> None:
     photo = message.photo[-1].file_id if message.photo else None
+    document = message.document.file_id if message.document else None
     text = message.html_text if (message.text or message.caption) else ""
-    limit = networks.MAX_CAPTION if photo else networks.MAX_BROADCAST
+    limit = networks.MAX_CAPTION if photo or document else networks.MAX_BROADCAST
     if not text.strip():
         await message.answer(_("The message is empty. Please write a text."))
         return
@@ -449,7 +450,9 @@ async def broadcast_text(
     count = await networks.count_audience(session, audience)
     await message.answer(_("<b>Preview</b>: this is exactly what {n} recipients will get:").format(n=count))
     try:
-        if photo:
+        if document:
+            await bot.send_document(message.chat.id, document, caption=text)
+        elif photo:
             await bot.send_photo(message.chat.id, photo, caption=text)
         else:
             await bot.send_message(message.chat.id, text)
@@ -458,7 +461,7 @@ async def broadcast_text(
             _("Telegram cannot show this formatting. Please check the text and send it again.")
         )
         return
-    await state.update_data(bc_text=text, bc_photo=photo)
+    await state.update_data(bc_text=text, bc_photo=photo, bc_document=document)
     await state.set_state(BroadcastForm.confirm)
     kb = InlineKeyboardBuilder()
     kb.button(text="📨 " + _("Send now to {n}").format(n=count), callback_data=BroadcastCb(action="send"))
@@ -498,6 +501,7 @@ async def _create(
             data.get("bc_text") or "",
             settings.admin_ids,
             photo=data.get("bc_photo"),
+            document=data.get("bc_document"),
             scheduled_at=when,
         )
     except signups.Refused:
@@ -540,6 +544,6 @@ def make_router() -> Router:
     router.message.register(meeting_when, MeetingForm.when, not_command)
     router.message.register(meeting_place, MeetingForm.place, not_command)
     router.message.register(meeting_agenda, MeetingForm.agenda, not_command)
-    router.message.register(broadcast_text, BroadcastForm.text, not_command | F.photo)
+    router.message.register(broadcast_text, BroadcastForm.text, not_command | F.photo | F.document)
     router.message.register(broadcast_schedule, BroadcastForm.schedule, not_command)
     return router

@@ -10,12 +10,12 @@ from sqlalchemy import select, update
 
 from bot.callbacks import BroadcastCb
 from bot.factory import build_dispatcher, make_bot
-from bot.models import Meeting, OutboxMessage, Partner, Person
+from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Person
 from bot.notifications import Notifier
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox, Faults, Limits
 from bot.services import networks, people, signups
-from bot.services.outbox import OutboxWorker, Pace
+from bot.services.outbox import OutboxWorker, Pace, aware
 from knowledge.db import make_sessionmaker
 from knowledge.models import District
 from knowledge.schedules import BERLIN
@@ -300,3 +300,33 @@ async def test_a_stopped_worker_is_resumed_by_a_fresh_one_without_loss_or_duplic
     finally:
         await bot.session.close()
         await sandbox.stop()
+
+
+async def test_broadcast_with_a_photo_scheduled_for_later(env):
+    sandbox, sm = env
+    coord = await coordinator_of(sandbox, sm, MUEHLBURG)
+    follower = await subscriber(sandbox, sm, MUEHLBURG)
+    await coord.send_text("/broadcast")
+    (form,) = await coord.wait_for_bot(1, timeout=10)
+    form = await press(coord, form, BroadcastCb(action="district", value=str(MUEHLBURG)).pack())
+    await press(coord, form, BroadcastCb(action="next").pack())
+    await coord.send_photo(caption="Plakat zum Fest")
+    _intro, preview, ask = await coord.wait_for_bot(3, timeout=10)
+    assert preview.method == "sendPhoto" and preview.params["caption"] == "Plakat zum Fest"
+    await press(coord, ask, BroadcastCb(action="later").pack())
+    await coord.send_text("vorgestern")  # not a usable date: asked again, nothing queued
+    await coord.wait_for_bot(1, timeout=10)
+    tomorrow = (dt.datetime.now(BERLIN) + dt.timedelta(days=1)).strftime("%d.%m.%Y 08:00")
+    await coord.send_text(tomorrow)
+    (scheduled,) = await coord.wait_for_bot(1, timeout=10)
+    await asyncio.sleep(1.0)
+    assert follower.messages == []  # not before its time
+    async with sm() as s:
+        (row,) = (await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "broadcast"))).all()
+        broadcast = await s.get(Broadcast, row.broadcast_id)
+        assert broadcast.recipients == 1 and f" {broadcast.id} " in scheduled.params["text"]
+        assert aware(row.next_attempt_at) > networks.utcnow() + dt.timedelta(hours=1)
+        await s.execute(update(OutboxMessage).values(next_attempt_at=networks.utcnow()))  # time passes
+        await s.commit()
+    (got,) = await follower.wait_for_bot(1, timeout=10)
+    assert got.method == "sendPhoto" and got.params["caption"] == "Plakat zum Fest"

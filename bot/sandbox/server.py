@@ -359,7 +359,10 @@ class BotAPISandbox:
         photo = [
             {"file_id": uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:16], "width": 1, "height": 1}
         ]
-        return self._record(chat, "sendPhoto", params, {"photo": photo})
+        content: dict[str, Any] = {"photo": photo}
+        if params.get("caption"):
+            content["caption"] = _shown(params, "caption")
+        return self._record(chat, "sendPhoto", params, content)
 
     def _bot_message(self, params: dict[str, Any]) -> tuple[_Chat, dict[str, Any]]:
         chat = self._chat(params)

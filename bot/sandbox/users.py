@@ -54,11 +54,11 @@ class SandboxUser:
         }
         return await self._send(sticker=sticker)
 
-    async def send_photo(self) -> int:
+    async def send_photo(self, caption: str | None = None) -> int:
         photo = [
             {"file_id": uuid.uuid4().hex, "file_unique_id": uuid.uuid4().hex[:16], "width": 10, "height": 10}
         ]
-        return await self._send(photo=photo)
+        return await self._send(photo=photo, **({"caption": caption} if caption else {}))
 
     async def press(self, message_id: int, callback_data: str) -> int:
         """Press an inline button (any data: forged presses are how tests probe the bot)."""

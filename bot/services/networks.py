@@ -291,6 +291,7 @@ async def create_broadcast(
     admin_ids: list[int],
     *,
     photo: str | None = None,
+    document: str | None = None,
     scheduled_at: dt.datetime | None = None,
 ) -> Broadcast:
     """Store the broadcast and one outbox row per recipient, all or nothing."""
@@ -298,7 +299,7 @@ async def create_broadcast(
         await signups.audit(session, actor, "broadcast", allowed=False, detail=str(audience.to_json())[:200])
         await session.commit()
         raise signups.Refused("audience")
-    limit = MAX_CAPTION if photo else MAX_BROADCAST
+    limit = MAX_CAPTION if photo or document else MAX_BROADCAST
     if not text.strip() or len(text) > limit:
         raise signups.Refused("text")
     now = utcnow()
@@ -307,6 +308,7 @@ async def create_broadcast(
         audience=audience.to_json(),
         text=text,
         photo=photo,
+        document=document,
         scheduled_at=scheduled_at.astimezone(dt.UTC) if scheduled_at else now,
         created_at=now,
     )

@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('audience', sa.JSON(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('photo', sa.String(length=200), nullable=True),
+    sa.Column('document', sa.String(length=200), nullable=True),
     sa.Column('recipients', sa.Integer(), nullable=False),
     sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
