@@ -196,6 +196,17 @@ async def _staff_districts(
     return sorted(out)
 
 
+async def _staff_areas(
+    session: AsyncSession, person: Person, settings: Settings
+) -> list[tuple[int, list[int]]]:
+    """The planning areas a coordinator may write to (admins: all), with their districts."""
+    if signups.is_admin(person, settings.admin_ids):
+        areas = await networks.all_areas(session)
+    else:
+        areas = sorted(await signups.areas_of(session, person))
+    return [(a, await networks.districts_of_area(session, a)) for a in areas]
+
+
 async def meeting_command(
     message: Message,
     session: AsyncSession,
@@ -312,6 +323,15 @@ async def _show_audience(target, session, state, person, settings, assistant, *,
         mark = "✅ " if d in audience.districts else ""
         kb.button(text=mark + names[d], callback_data=BroadcastCb(action="district", value=str(d)))
     kb.adjust(3)
+    for area, districts in await _staff_areas(session, person, settings):
+        whole = all(d in audience.districts for d in districts)
+        name = await signups.area_name(session, area)
+        kb.row(
+            InlineKeyboardButton(
+                text=("✅ " if whole else "▫ ") + _("Whole planning area {area}").format(area=name),
+                callback_data=BroadcastCb(action="area", value=str(area)).pack(),
+            )
+        )
     for t in TOPICS:
         kb.row(
             InlineKeyboardButton(
@@ -380,8 +400,24 @@ async def broadcast_button(
         return
     data = await state.get_data()
     audience = Audience.from_json(data.get("bc") or {})
-    if current == BroadcastForm.audience.state and action in ("district", "topic", "partners", "city"):
-        if action == "district":
+    if current == BroadcastForm.audience.state and action in (
+        "district",
+        "area",
+        "topic",
+        "partners",
+        "city",
+    ):
+        areas = dict(await _staff_areas(session, person, settings))
+        if action == "area":
+            if not value.isdigit() or int(value) not in areas:
+                await stale_button(query)
+                return
+            members = areas[int(value)]
+            if all(d in audience.districts for d in members):
+                audience.districts = [d for d in audience.districts if d not in members]
+            else:
+                audience.districts = sorted({*audience.districts, *members})
+        elif action == "district":
             if not value.isdigit() or int(value) not in allowed:
                 await stale_button(query)
                 return

@@ -330,3 +330,23 @@ async def test_broadcast_with_a_photo_scheduled_for_later(env):
         await s.commit()
     (got,) = await follower.wait_for_bot(1, timeout=10)
     assert got.method == "sendPhoto" and got.params["caption"] == "Plakat zum Fest"
+
+
+async def test_a_whole_planning_area_is_one_press(env):
+    sandbox, sm = env
+    coord = await coordinator_of(sandbox, sm, MUEHLBURG)
+    async with sm() as s:
+        area = (await s.get(District, MUEHLBURG)).planning_area_id
+        west = await networks.districts_of_area(s, area)
+    await coord.send_text("/broadcast")
+    (form,) = await coord.wait_for_bot(1, timeout=10)
+    form = await press(coord, form, BroadcastCb(action="area", value=str(area)).pack())
+    chosen = [t for t in buttons(form) if t.startswith("✅ ")]
+    assert len(chosen) == len(west) + 1  # every district of the area, and the area itself
+    form = await press(coord, form, BroadcastCb(action="area", value=str(area)).pack())
+    assert not [t for t in buttons(form) if t.startswith("✅ ")]
+    other_area = area % 6 + 1
+    forged = await coord.press_for_answer(
+        form.message["message_id"], BroadcastCb(action="area", value=str(other_area)).pack()
+    )
+    assert forged["show_alert"]

@@ -128,3 +128,37 @@ async def test_a_crash_after_consent_loses_no_sign_up(signup_engine):
     async with sm() as s:
         assert (await s.get(Signup, signup.id)).status == "new"
         assert await s.scalar(select(func.count()).select_from(Person)) >= 2
+
+
+async def test_pace_keeps_telegrams_limits():
+    import time
+
+    from bot.services.outbox import Pace
+
+    pace = Pace(per_second=50, chat_gap=1.0, group_per_minute=2)
+    started = time.monotonic()
+    for _ in range(10):
+        await pace.turn()
+    assert time.monotonic() - started >= 9 / 50 * 0.95  # evenly spaced, not in a burst
+    now = time.monotonic()
+    pace.sent(101)
+    assert pace.ready_at(101, now) >= now + 0.99 and pace.ready_at(102, now) == now
+    pace.sent(-500)
+    pace.sent(-500)
+    assert pace.ready_at(-500, time.monotonic()) > time.monotonic() + 59  # a group: 20 (here 2) a minute
+    pace.pause(0.2)
+    t = time.monotonic()
+    await pace.turn()
+    assert time.monotonic() - t >= 0.19  # a 429 holds everybody back
+
+
+async def test_a_chat_that_just_had_a_message_waits_without_losing_an_attempt(signup_engine):
+    sm = make_sessionmaker(signup_engine)
+    chat = next(_chats)
+    await owe(sm, chat, "p1")
+    await owe(sm, chat, "p2")
+    sender = Recorder()
+    outcome = await OutboxWorker(sm, sender).run_once()
+    assert outcome.sent == 1 and outcome.retried == 1
+    second = (await rows(sm))[1]
+    assert second.status == "pending" and second.attempts == 0

@@ -26,7 +26,7 @@ from bot.models import (
 )
 from bot.services import signups
 from bot.services.outbox import aware, enqueue, utcnow
-from knowledge.models import District
+from knowledge.models import District, PlanningArea
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,10 @@ class Audience:
             partners_only=bool(data.get("partners_only")),
             city_wide=bool(data.get("city_wide")),
         )
+
+
+async def all_areas(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(PlanningArea.id).order_by(PlanningArea.id)))
 
 
 async def districts_of_area(session: AsyncSession, area: int) -> list[int]:
