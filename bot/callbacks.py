@@ -24,6 +24,10 @@ class LanguageCb(CallbackData, prefix="lang"):
     code: str
 
 
+class PrivacyCb(CallbackData, prefix="pv"):
+    count: bool  # whether the person's questions are counted (anonymously) for the monitoring
+
+
 class DistrictCb(CallbackData, prefix="d"):
     number: int  # 0 = no home district
 

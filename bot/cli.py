@@ -421,3 +421,56 @@ def housekeeping(database_url: DbOption = None) -> None:
 
     reminded, erased = asyncio.run(run())
     console.print(f"{reminded} Erinnerungen vorgemerkt, {erased} Anmeldungen gelöscht")
+
+
+@app.command()
+def report(
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: 90 days ago)")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today)")] = None,
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder for the report")] = Path(
+        "bericht"
+    ),
+    minutes: Annotated[float, typer.Option(help="Walking time the coverage is measured against")] = 20.0,
+    category: Annotated[str, typer.Option(help="Category of the coverage map")] = "startpunkt_elterncafe",
+    database_url: DbOption = None,
+) -> None:
+    """Sozialraummonitoring: HTML and Markdown report, CSV tables and PNG maps per district."""
+    from rich.progress import Progress
+
+    from knowledge.catalogue import CATEGORY_KEYS
+    from knowledge.monitoring.report import write_report
+    from knowledge.monitoring.tables import collect
+
+    if category not in CATEGORY_KEYS:
+        err.print(f"[red]Unbekannte Kategorie {category}.[/red] Möglich: {', '.join(CATEGORY_KEYS)}")
+        raise typer.Exit(2)
+    try:
+        to_day = dt.date.fromisoformat(date_to) if date_to else dt.datetime.now(BERLIN).date()
+        from_day = dt.date.fromisoformat(date_from) if date_from else to_day - dt.timedelta(days=90)
+    except ValueError:
+        err.print("[red]Datum bitte als JJJJ-MM-TT angeben.[/red]")
+        raise typer.Exit(2) from None
+    if from_day > to_day:
+        err.print("[red]--from liegt nach --to.[/red]")
+        raise typer.Exit(2)
+
+    async def run(progress: Progress) -> list[Path]:
+        task = progress.add_task("Bericht", total=27 + 10)
+
+        def step(label: str) -> None:
+            progress.update(task, advance=1, description=label)
+
+        async with _ready_session(database_url) as session:
+            data = await collect(
+                session, from_day, to_day, minutes=minutes, map_category=category, progress=step
+            )
+        written = await asyncio.to_thread(write_report, data, out, progress=step)
+        progress.update(task, completed=progress.tasks[0].total)
+        return written.files
+
+    with Progress(console=err, transient=True) as progress:
+        files = asyncio.run(run(progress))
+    for f in files:
+        console.print(str(f))

@@ -25,9 +25,10 @@ class Person(Base):
         ForeignKey("districts.number", ondelete="SET NULL")
     )
     role: Mapped[str] = mapped_column(String(20), default="resident")
-    active: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=true()
-    )  # false: blocked the bot
+    # false: the person blocked the bot (nothing is sent to them)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # false: the person opted out of the anonymous counting of questions (/privacy)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -26,7 +26,7 @@ from bot.callbacks import StaffCb
 from bot.i18n import pick_language
 from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Signup
 from bot.network_texts import meeting_keyboard, meeting_text, partner_keyboard, report_text
-from bot.services import networks, people, signups
+from bot.services import demand, networks, people, signups
 from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
 from bot.signup_texts import reply_keyboard, staff_card, staff_keyboard, status_label
@@ -185,6 +185,8 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], settings:
         erased = await signups.erase_expired(session, settings.signup_retention_days)
     async with sessionmaker() as session:
         await networks.remind_meetings(session)
+    async with sessionmaker() as session:
+        await demand.erase_old_texts(session, settings.demand_text_days)
     if reminded or erased:
         log.info("housekeeping: %s reminders, %s sign-ups erased", reminded, erased)
     return reminded, erased

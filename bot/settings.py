@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     signup_retention_days: int = Field(default=365, ge=1)  # erase sign-ups closed longer ago
     invite_hours: float = Field(default=72, gt=0)  # how long an invite link is valid
     maintenance_seconds: float = Field(default=900, gt=0)  # reminders and erasure run this often
+    demand_text_days: int = Field(default=90, ge=1)  # wording of no-result questions is kept this long
     outbox_per_second: float = Field(default=30, gt=0)  # Telegram allows about 30 messages a second
     outbox_stale_seconds: float = Field(default=120, gt=0)  # a claimed row unsent this long is taken again
 

@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from handlers import coordinator, errors, menu, networks, places, search, start, volunteer
+from handlers import coordinator, errors, menu, monitoring, networks, places, search, start, volunteer
 
 
 def setup_routers() -> Router:
@@ -12,6 +12,7 @@ def setup_routers() -> Router:
         start.make_router(),
         volunteer.make_router(),  # form steps before the menu and free-text search
         networks.make_router(),
+        monitoring.make_router(),
         menu.make_router(),
         places.make_router(),
         search.make_router(),

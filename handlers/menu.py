@@ -29,7 +29,9 @@ async def my_district(
         )
         return
     q = await next_question(state, assistant.engine.district_names[person.home_district_number])
-    reply = await assistant.district_offers(session, person.home_district_number, i18n_lang, q)
+    reply = await assistant.district_offers(
+        session, person.home_district_number, i18n_lang, q, person.counted
+    )
     await send_all(message, reply.messages)
 
 

@@ -27,7 +27,7 @@ async def question(
         await message.answer(_("Please write what you are looking for."))
         return
     q = await next_question(state, text)
-    reply = await assistant.ask(session, text, i18n_lang, q=q)
+    reply = await assistant.ask(session, text, i18n_lang, q=q, record=person.counted)
     if reply.signup:
         await volunteer.begin(message, state, person, assistant, reply.district)
         return
@@ -35,14 +35,19 @@ async def question(
 
 
 async def location(
-    message: Message, session: AsyncSession, assistant: Assistant, state: FSMContext, i18n_lang: str
+    message: Message,
+    session: AsyncSession,
+    assistant: Assistant,
+    state: FSMContext,
+    person: Person,
+    i18n_lang: str,
 ) -> None:
     # a location right after a question answers that question for this point
     data = await state.get_data()
     text = data.get("text") if data.get("lat") is None else ""
     lat, lon = message.location.latitude, message.location.longitude
     q = await next_question(state, text or "", lat, lon)
-    reply = await assistant.ask(session, text or "", i18n_lang, q=q, lat=lat, lon=lon)
+    reply = await assistant.ask(session, text or "", i18n_lang, q=q, lat=lat, lon=lon, record=person.counted)
     await send_all(message, reply.messages)
 
 

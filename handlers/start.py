@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.callbacks import DistrictCb, LanguageCb
+from bot.callbacks import DistrictCb, LanguageCb, PrivacyCb
 from bot.models import Person
 from bot.services import people
 from bot.services.assistant import Assistant, help_text
@@ -86,8 +86,32 @@ async def about(message: Message) -> None:
     await message.answer(about_text())
 
 
-async def privacy(message: Message) -> None:
-    await message.answer(privacy_text())
+def _privacy_keyboard(counted: bool):
+    from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+    kb = InlineKeyboardBuilder()
+    if counted:
+        kb.button(text="🚫 " + _("Do not count my questions"), callback_data=PrivacyCb(count=False))
+    else:
+        kb.button(text="✅ " + _("Count my questions again"), callback_data=PrivacyCb(count=True))
+    return kb.as_markup()
+
+
+async def privacy(message: Message, person: Person) -> None:
+    await message.answer(privacy_text(), reply_markup=_privacy_keyboard(person.counted))
+
+
+async def privacy_choice(
+    query: CallbackQuery, callback_data: PrivacyCb, session: AsyncSession, person: Person
+) -> None:
+    await people.set_counted(session, person, callback_data.count)
+    await query.answer(
+        _("Your questions are counted anonymously again.")
+        if callback_data.count
+        else _("Your questions are no longer counted, not even anonymously."),
+        show_alert=True,
+    )
+    await query.message.edit_reply_markup(reply_markup=_privacy_keyboard(person.counted))
 
 
 def make_router() -> Router:
@@ -102,4 +126,5 @@ def make_router() -> Router:
     router.message.register(help_, F.text == keyboards.HELP)
     router.message.register(about, Command("about"))
     router.message.register(privacy, Command("privacy", "datenschutz"))
+    router.callback_query.register(privacy_choice, PrivacyCb.filter())
     return router

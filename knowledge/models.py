@@ -205,3 +205,5 @@ class DemandRecord(Base):
     results: Mapped[int] = mapped_column(Integer, default=0)
     nearest_m: Mapped[int | None] = mapped_column(Integer)
     not_helpful: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the wording only when nothing was found: scrubbed of numbers and addresses, erased after 90 days
+    text: Mapped[str | None] = mapped_column(String(200))

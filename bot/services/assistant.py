@@ -78,7 +78,7 @@ class Assistant:
                     )
                 ]
             )
-        record_id = await demand.record(session, answer) if record and offset == 0 else None
+        record_id = await demand.record(session, answer, text) if record and offset == 0 else None
         if intent == "volunteer" and offset == 0:
             return Reply(record_id=record_id, signup=True, district=answer.understanding.place.district)
         if intent == "meetings" and offset == 0:
@@ -178,8 +178,10 @@ class Assistant:
         )
 
     # -- menus --------------------------------------------------------------------
-    async def district_offers(self, session: AsyncSession, district: int, lang: str, q: int) -> Reply:
-        return await self.ask(session, self.engine.district_names[district], lang, q=q)
+    async def district_offers(
+        self, session: AsyncSession, district: int, lang: str, q: int, record: bool = True
+    ) -> Reply:
+        return await self.ask(session, self.engine.district_names[district], lang, q=q, record=record)
 
     def coordination(self, district: int | None, lang: str, intro: str | None = None) -> list[Outgoing]:
         results = self._coordination_results(district, limit=2)

@@ -1,17 +1,23 @@
-"""Anonymous evidence of need: what was asked where, never who asked or the wording."""
+"""Anonymous evidence of need: what was asked where, never who asked.
+
+The wording is kept only when nothing was found (scrubbed of numbers, addresses and
+links, shortened) and erased after a retention period; people can opt out in /privacy.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge.models import DemandRecord
+from knowledge.monitoring.scrub import scrub
 from knowledge.schedules import BERLIN
 from knowledge.search import Answer
 
 
-async def record(session: AsyncSession, answer: Answer) -> int:
+async def record(session: AsyncSession, answer: Answer, text: str | None = None) -> int:
     u = answer.understanding
     nearest = next((r.distance_m for r in answer.results if r.distance_m is not None), None)
     row = DemandRecord(
@@ -23,6 +29,7 @@ async def record(session: AsyncSession, answer: Answer) -> int:
         language=u.language,
         results=answer.total,
         nearest_m=None if nearest is None else round(nearest),
+        text=scrub(text) if text and answer.total == 0 else None,
     )
     session.add(row)
     # commit at once: a write transaction held while the answer is sent would make
@@ -38,3 +45,13 @@ async def mark_not_helpful(session: AsyncSession, record_id: int) -> bool:
     row.not_helpful = True
     await session.flush()
     return True
+
+
+async def erase_old_texts(session: AsyncSession, days: int) -> int:
+    """Forget the wording of questions older than `days`; the anonymous counts stay."""
+    limit = dt.datetime.now(BERLIN).date() - dt.timedelta(days=days)
+    result = await session.execute(
+        update(DemandRecord).where(DemandRecord.day < limit, DemandRecord.text.is_not(None)).values(text=None)
+    )
+    await session.commit()
+    return result.rowcount or 0

@@ -60,3 +60,8 @@ async def languages_of_chat(session: AsyncSession, telegram_id: int) -> tuple[st
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def set_counted(session: AsyncSession, person: Person, counted: bool) -> None:
+    person.counted = counted
+    await session.commit()

@@ -1,0 +1,1 @@
+"""Sozialraummonitoring: anonymous demand per district, coverage of places, the report."""
