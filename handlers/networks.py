@@ -231,17 +231,25 @@ async def meeting_command(
     await message.answer(_("Which district network meets?"), reply_markup=kb.as_markup())
 
 
-async def meeting_when(message: Message, state: FSMContext) -> None:
+async def _future_time(message: Message, example: str) -> dt.datetime | None:
+    """A date and time in the future from what a coordinator typed; says what is wrong if not."""
     try:
         when = dateparser.parse(message.text or "", dayfirst=True)
     except (ValueError, OverflowError):
         when = None
-    if when is None or (when.hour == 0 and when.minute == 0):
-        await message.answer(_("Please write date and time, e.g. 3.12.2026 18:30."))
-        return
+    if when is None or (when.hour == 0 and when.minute == 0):  # a date without a time
+        await message.answer(_("Please write date and time, e.g. {example}.").format(example=example))
+        return None
     when = when.replace(tzinfo=BERLIN) if when.tzinfo is None else when
     if when < dt.datetime.now(BERLIN):
         await message.answer(_("This date has passed. Please write a date in the future."))
+        return None
+    return when
+
+
+async def meeting_when(message: Message, state: FSMContext) -> None:
+    when = await _future_time(message, "3.12.2026 18:30")
+    if when is None:
         return
     await state.update_data(meeting_when=when.isoformat())
     await state.set_state(MeetingForm.place)
@@ -510,16 +518,8 @@ async def broadcast_text(
 async def broadcast_schedule(
     message: Message, session: AsyncSession, person: Person, settings: Settings, state: FSMContext
 ) -> None:
-    try:
-        when = dateparser.parse(message.text or "", dayfirst=True)
-    except (ValueError, OverflowError):
-        when = None
+    when = await _future_time(message, "3.12.2026 08:00")
     if when is None:
-        await message.answer(_("Please write date and time, e.g. 3.12.2026 08:00."))
-        return
-    when = when.replace(tzinfo=BERLIN) if when.tzinfo is None else when
-    if when < dt.datetime.now(BERLIN):
-        await message.answer(_("This date has passed. Please write a date in the future."))
         return
     await _create(message, session, person, settings, state, when)
 
