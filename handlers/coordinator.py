@@ -7,7 +7,7 @@ only, admins everywhere); a refusal is polite and audited and changes nothing.
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import StaffCb
+from bot.filters import TEXT
 from bot.handlers_links import INVITE_PREFIX
 from bot.models import Person
 from bot.services import signups
@@ -161,6 +162,5 @@ def make_router() -> Router:
     router.message.register(redeem, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
     router.message.register(inbox, Command("inbox"))
     router.callback_query.register(staff_button, StaffCb.filter())
-    router.message.register(staff_text, F.text & ~F.text.startswith("/"), StaffInput.placed_note)
-    router.message.register(staff_text, F.text & ~F.text.startswith("/"), StaffInput.message)
+    router.message.register(staff_text, StateFilter(StaffInput.placed_note, StaffInput.message), TEXT)
     return router

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
+from bot.filters import button
 from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers.sending import next_question, send_all
@@ -46,7 +47,7 @@ async def coordination(message: Message, person: Person, assistant: Assistant, i
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
     router = Router(name="menu")
-    router.message.register(my_district, F.text == keyboards.MY_DISTRICT)
-    router.message.register(upcoming, F.text == keyboards.UPCOMING)
-    router.message.register(coordination, F.text == keyboards.COORDINATION)
+    router.message.register(my_district, button(keyboards.MY_DISTRICT))
+    router.message.register(upcoming, button(keyboards.UPCOMING))
+    router.message.register(coordination, button(keyboards.COORDINATION))
     return router

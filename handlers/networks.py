@@ -7,7 +7,7 @@ import datetime as dt
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command
+from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, ChatMemberUpdated, InlineKeyboardButton, Message
@@ -17,6 +17,7 @@ from dateutil import parser as dateparser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import BroadcastCb, MeetingCb, NetCb, PartnerCb
+from bot.filters import TEXT, Magic
 from bot.models import Person
 from bot.network_texts import topic_label
 from bot.services import networks, signups
@@ -575,11 +576,15 @@ def make_router() -> Router:
     router.callback_query.register(partner_decision, PartnerCb.filter())
     router.callback_query.register(meeting_calendar, MeetingCb.filter())
     router.callback_query.register(broadcast_button, BroadcastCb.filter())
-    not_command = F.text & ~F.text.startswith("/")
-    router.message.register(partner_name, PartnerForm.organisation, not_command)
-    router.message.register(meeting_when, MeetingForm.when, not_command)
-    router.message.register(meeting_place, MeetingForm.place, not_command)
-    router.message.register(meeting_agenda, MeetingForm.agenda, not_command)
-    router.message.register(broadcast_text, BroadcastForm.text, not_command | F.photo | F.document)
-    router.message.register(broadcast_schedule, BroadcastForm.schedule, not_command)
+    not_command = TEXT
+    router.message.register(partner_name, StateFilter(PartnerForm.organisation), not_command)
+    router.message.register(meeting_when, StateFilter(MeetingForm.when), not_command)
+    router.message.register(meeting_place, StateFilter(MeetingForm.place), not_command)
+    router.message.register(meeting_agenda, StateFilter(MeetingForm.agenda), not_command)
+    router.message.register(
+        broadcast_text,
+        StateFilter(BroadcastForm.text),
+        Magic(F.text & ~F.text.startswith("/") | F.photo | F.document),
+    )
+    router.message.register(broadcast_schedule, StateFilter(BroadcastForm.schedule), not_command)
     return router

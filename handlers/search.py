@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import LOCATION, SLASH, TEXT
 from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers import volunteer
@@ -67,8 +68,8 @@ async def other(message: Message) -> None:
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
     router = Router(name="search")
-    router.message.register(question, F.text & ~F.text.startswith("/"))
-    router.message.register(location, F.location)
-    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(question, TEXT)
+    router.message.register(location, LOCATION)
+    router.message.register(unknown_command, SLASH)
     router.message.register(other)
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import DistrictCb, LanguageCb, PrivacyCb
+from bot.filters import button
 from bot.models import Person
 from bot.services import people
 from bot.services.assistant import Assistant, help_text
@@ -119,11 +120,11 @@ def make_router() -> Router:
     router = Router(name="start")
     router.message.register(start, CommandStart())
     router.message.register(choose_language, Command("language"))
-    router.message.register(choose_language, F.text == keyboards.LANGUAGE)
+    router.message.register(choose_language, button(keyboards.LANGUAGE))
     router.callback_query.register(language_chosen, LanguageCb.filter())
     router.callback_query.register(district_chosen, DistrictCb.filter())
     router.message.register(help_, Command("help", "hilfe"))
-    router.message.register(help_, F.text == keyboards.HELP)
+    router.message.register(help_, button(keyboards.HELP))
     router.message.register(about, Command("about"))
     router.message.register(privacy, Command("privacy", "datenschutz"))
     router.callback_query.register(privacy_choice, PrivacyCb.filter())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
+from bot.filters import LOCATION, TEXT, button
 from bot.models import Person
 from bot.services import networks, signups
 from bot.services.assistant import Assistant
@@ -475,18 +476,18 @@ async def reply_text(
 
 def make_router() -> Router:
     router = Router(name="volunteer")
-    router.message.register(engage_button, F.text == keyboards.ENGAGE)
+    router.message.register(engage_button, button(keyboards.ENGAGE))
     router.message.register(my_data, Command("mydata"))
     router.message.register(withdraw_command, Command("withdraw"))
     router.message.register(delete_command, Command("delete"))
     router.callback_query.register(on_button, SignupCb.filter())
     router.callback_query.register(person_button, PersonSignupCb.filter())
-    router.message.register(typed_district, SignupForm.district, F.text & ~F.text.startswith("/"))
-    router.message.register(located_district, SignupForm.district, F.location)
-    router.message.register(typed_phone, SignupForm.phone, F.text & ~F.text.startswith("/"))
-    router.message.register(typed_email, SignupForm.email, F.text & ~F.text.startswith("/"))
-    router.message.register(typed_note, SignupForm.note, F.text & ~F.text.startswith("/"))
-    router.message.register(reply_text, Replying.text, F.text & ~F.text.startswith("/"))
+    router.message.register(typed_district, StateFilter(SignupForm.district), TEXT)
+    router.message.register(located_district, StateFilter(SignupForm.district), LOCATION)
+    router.message.register(typed_phone, StateFilter(SignupForm.phone), TEXT)
+    router.message.register(typed_email, StateFilter(SignupForm.email), TEXT)
+    router.message.register(typed_note, StateFilter(SignupForm.note), TEXT)
+    router.message.register(reply_text, StateFilter(Replying.text), TEXT)
     router.message.register(
         use_the_buttons,
         StateFilter(
@@ -497,6 +498,6 @@ def make_router() -> Router:
             SignupForm.confirm,
             SignupForm.consent,
         ),
-        F.text & ~F.text.startswith("/"),
+        TEXT,
     )
     return router
