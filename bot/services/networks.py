@@ -54,21 +54,21 @@ async def toggle_district(session: AsyncSession, person: Person, district: int) 
     """Subscribe or unsubscribe; returns whether the person follows the network now."""
     if await session.get(District, district) is None:
         raise signups.Refused("district")
-    existing = await session.get(Subscription, (person.id, district))
-    if existing is None:
-        session.add(Subscription(person_id=person.id, district_number=district))
-    else:
-        await session.delete(existing)
-    await session.commit()
-    return existing is None
+    return await _toggle(session, Subscription(person_id=person.id, district_number=district))
 
 
 async def toggle_topic(session: AsyncSession, person: Person, topic: str) -> bool:
     if topic not in TOPICS:
         raise signups.Refused("topic")
-    existing = await session.get(TopicSubscription, (person.id, topic))
+    return await _toggle(session, TopicSubscription(person_id=person.id, topic=topic))
+
+
+async def _toggle(session: AsyncSession, row: Subscription | TopicSubscription) -> bool:
+    """Add the row, or remove it if it is there; returns whether it is there now."""
+    key = tuple(getattr(row, c.key) for c in type(row).__mapper__.primary_key)
+    existing = await session.get(type(row), key)
     if existing is None:
-        session.add(TopicSubscription(person_id=person.id, topic=topic))
+        session.add(row)
     else:
         await session.delete(existing)
     await session.commit()
