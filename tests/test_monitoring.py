@@ -215,3 +215,7 @@ async def test_opted_out_people_are_not_counted(seeded_engine, seeded_url, knowl
     await dp.feed_update(bot, person.press(PrivacyCb(count=True).pack()))
     await dp.feed_update(bot, person.text("Seniorentreff Durlach"))
     assert await count() == before + 1
+    async with sm() as s:
+        row = await s.scalar(select(DemandRecord).order_by(DemandRecord.id.desc()))
+    values = [getattr(row, c.key) for c in DemandRecord.__table__.columns]
+    assert row.district_number == 19 and not any(str(person.user.id) in str(v) for v in values)
