@@ -17,7 +17,7 @@ class PageCb(CallbackData, prefix="pg"):
 
 class FeedbackCb(CallbackData, prefix="fb"):
     q: int
-    rec: int  # anonymous demand record id
+    rec: int  # random reference of the anonymous demand record (DemandLog)
 
 
 class LanguageCb(CallbackData, prefix="lang"):

@@ -195,7 +195,7 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], settings:
 def setup_background(
     dp: Dispatcher, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    """Start the outbox worker and the housekeeping with the bot, stop them with it."""
+    """Start the outbox worker, the demand log and the housekeeping with the bot, stop them with it."""
 
     async def on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         notifier = Notifier(
@@ -224,6 +224,7 @@ def setup_background(
         )
         worker.start()
         dispatcher["outbox_worker"] = worker
+        dispatcher["assistant"].demand.start()
 
         async def maintain() -> None:
             while True:
@@ -245,6 +246,7 @@ def setup_background(
         worker = dispatcher.workflow_data.pop("outbox_worker", None)
         if worker is not None:
             await worker.stop()
+        await dispatcher["assistant"].demand.stop()  # the last second of counts is written
 
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

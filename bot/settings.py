@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     signup_reminder_days: float = Field(default=3, gt=0)  # remind coordinators of untouched sign-ups
     signup_retention_days: int = Field(default=365, ge=1)  # erase sign-ups closed longer ago
     invite_hours: float = Field(default=72, gt=0)  # how long an invite link is valid
+    # how long a person record is reused without asking the database (0: never)
+    person_cache_seconds: float = Field(default=30, ge=0)
     maintenance_seconds: float = Field(default=900, gt=0)  # reminders and erasure run this often
     demand_text_days: int = Field(default=90, ge=1)  # wording of no-result questions is kept this long
     outbox_per_second: float = Field(default=30, gt=0)  # Telegram allows about 30 messages a second

@@ -9,7 +9,6 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
-from bot.services import demand
 from bot.services.assistant import Assistant
 from handlers.sending import send_all, stale_button
 
@@ -77,10 +76,16 @@ async def more(
 
 
 async def not_helpful(
-    query: CallbackQuery, callback_data: FeedbackCb, session: AsyncSession, state: FSMContext
+    query: CallbackQuery,
+    callback_data: FeedbackCb,
+    session: AsyncSession,
+    state: FSMContext,
+    assistant: Assistant,
 ) -> None:
     data = await state.get_data()
-    if data.get("q") != callback_data.q or not await demand.mark_not_helpful(session, callback_data.rec):
+    if data.get("q") != callback_data.q or not await assistant.demand.mark_not_helpful(
+        session, callback_data.rec
+    ):
         await stale_button(query)
         return
     await query.answer(_("Thank you! This helps the city see what is missing."), show_alert=True)

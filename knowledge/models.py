@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -207,3 +208,6 @@ class DemandRecord(Base):
     not_helpful: Mapped[bool] = mapped_column(Boolean, default=False)
     # the wording only when nothing was found: scrubbed of numbers and addresses, erased after 90 days
     text: Mapped[str | None] = mapped_column(String(200))
+    # random, for the "not what I was looking for" button: rows are written in batches,
+    # after the answer has gone out, so the button cannot carry the row's id
+    ref: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)

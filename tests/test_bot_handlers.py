@@ -160,9 +160,12 @@ async def test_forged_or_stale_callbacks_change_nothing(harness, data):
     assert not bot.session.sent("SendMessage") and not bot.session.sent("SendVenue")
 
 
-async def test_not_helpful_marks_the_anonymous_record(harness, seeded_engine):
-    _dp, bot, person, feed = harness
+@pytest.mark.parametrize("written_before_press", [False, True])
+async def test_not_helpful_marks_the_anonymous_record(harness, seeded_engine, written_before_press):
+    dp, bot, person, feed = harness
     await feed(person.text("Seniorentreff Durlach"))
+    if written_before_press:
+        await dp["assistant"].demand.flush()
     fb = next(
         b.callback_data
         for m in bot.session.sent("SendMessage")
@@ -172,9 +175,11 @@ async def test_not_helpful_marks_the_anonymous_record(harness, seeded_engine):
         if b.callback_data.startswith("fb:")
     )
     await feed(person.press(fb))
+    assert bot.session.sent("AnswerCallbackQuery")[-1].text.startswith("Danke")
+    await dp["assistant"].demand.flush()
     rec = FeedbackCb.unpack(fb).rec
     async with make_sessionmaker(seeded_engine)() as s:
-        row = await s.get(DemandRecord, rec)
+        row = await s.scalar(select(DemandRecord).where(DemandRecord.ref == rec))
     assert row.not_helpful is True and row.district_number == 19 and row.intent == "find_offers"
     assert "person" not in DemandRecord.__table__.columns and "chat_id" not in DemandRecord.__table__.columns
 

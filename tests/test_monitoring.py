@@ -148,11 +148,14 @@ async def test_no_result_questions_keep_scrubbed_wording_and_forget_it_later(see
     sm = make_sessionmaker(seeded_engine)
     answer = knowledge.search("xqzt vlorb Tel 0721 1335101", now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     assert answer.total == 0
+    log = demand.DemandLog(sm)
+    rid = log.add(answer, "xqzt vlorb Tel 0721 1335101")
+    found = knowledge.search("Seniorentreff Durlach", now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    other = log.add(found, "Seniorentreff Durlach")
+    assert await log.flush() == 2 and not log.pending
     async with sm() as s:
-        rid = await demand.record(s, answer, "xqzt vlorb Tel 0721 1335101")
-        found = knowledge.search("Seniorentreff Durlach", now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
-        other = await demand.record(s, found, "Seniorentreff Durlach")
-        row, row2 = await s.get(DemandRecord, rid), await s.get(DemandRecord, other)
+        row = await s.scalar(select(DemandRecord).where(DemandRecord.ref == rid))
+        row2 = await s.scalar(select(DemandRecord).where(DemandRecord.ref == other))
         assert row.text == "xqzt vlorb Tel [number]" and row2.text is None
         row.day = dt.date.today() - dt.timedelta(days=100)
         await s.commit()
@@ -209,11 +212,14 @@ async def test_opted_out_people_are_not_counted(seeded_engine, seeded_url, knowl
     before = await count()
     await dp.feed_update(bot, person.press(PrivacyCb(count=False).pack()))
     await dp.feed_update(bot, person.text("Seniorentreff Durlach"))
+    await dp["assistant"].demand.flush()
     assert await count() == before
     async with sm() as s:
         assert (await s.scalar(select(Person.counted).where(Person.telegram_id == person.user.id))) is False
     await dp.feed_update(bot, person.press(PrivacyCb(count=True).pack()))
     await dp.feed_update(bot, person.text("Seniorentreff Durlach"))
+    assert await count() == before  # written in the next batch, not while answering
+    await dp["assistant"].demand.flush()
     assert await count() == before + 1
     async with sm() as s:
         row = await s.scalar(select(DemandRecord).order_by(DemandRecord.id.desc()))

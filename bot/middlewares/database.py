@@ -9,6 +9,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.outbox import owes
+
 
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
@@ -25,6 +27,6 @@ class DbSessionMiddleware(BaseMiddleware):
             result = await handler(event, data)
             await session.commit()
         worker = data.get("outbox_worker")
-        if worker is not None:
-            worker.wake.set()  # the handler may have owed somebody a message
+        if worker is not None and owes(session):
+            worker.wake.set()  # not on every update: each pass of the worker is a transaction
         return result

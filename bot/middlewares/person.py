@@ -12,6 +12,9 @@ from bot.services import people
 
 
 class PersonMiddleware(BaseMiddleware):
+    def __init__(self, cache: people.PersonCache | None = None):
+        self.cache = cache or people.PersonCache()
+
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -20,8 +23,5 @@ class PersonMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
-            data["person"] = await people.get_or_create(data["session"], user.id, user.language_code)
-            # hand the connection back while the handler works and talks to Telegram:
-            # a pooled connection held for a whole update caps how many people are served at once
-            await data["session"].commit()
+            data["person"] = await people.current(data["session"], user.id, user.language_code, self.cache)
         return await handler(event, data)

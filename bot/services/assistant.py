@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import render
 from bot.callbacks import MeetingCb
 from bot.network_texts import meeting_text
-from bot.services import demand, networks
+from bot.services import networks
+from bot.services.demand import DemandLog
 from knowledge.calendar import facility_calendar
 from knowledge.catalogue import load_catalogue
 from knowledge.records import FacilityRecord
@@ -41,8 +42,9 @@ class Reply:
 
 
 class Assistant:
-    def __init__(self, engine: SearchEngine, page_size: int = 3):
+    def __init__(self, engine: SearchEngine, demand: DemandLog, page_size: int = 3):
         self.engine = engine
+        self.demand = demand
         self.page_size = page_size
 
     def now(self) -> dt.datetime:
@@ -78,7 +80,7 @@ class Assistant:
                     )
                 ]
             )
-        record_id = await demand.record(session, answer, text) if record and offset == 0 else None
+        record_id = self.demand.add(answer, text) if record and offset == 0 else None
         if intent == "volunteer" and offset == 0:
             return Reply(record_id=record_id, signup=True, district=answer.understanding.place.district)
         if intent == "meetings" and offset == 0:

@@ -6,21 +6,28 @@ links, shortened) and erased after a retention period; people can opt out in /pr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import logging
+import secrets
+from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.models import DemandRecord
 from knowledge.monitoring.scrub import scrub
 from knowledge.schedules import BERLIN
 from knowledge.search import Answer
 
+log = logging.getLogger(__name__)
 
-async def record(session: AsyncSession, answer: Answer, text: str | None = None) -> int:
+
+def row_values(answer: Answer, text: str | None) -> dict[str, Any]:
     u = answer.understanding
     nearest = next((r.distance_m for r in answer.results if r.distance_m is not None), None)
-    row = DemandRecord(
+    return dict(
         day=dt.datetime.now(BERLIN).date(),
         district_number=u.place.district,
         intent=u.intent,
@@ -29,22 +36,104 @@ async def record(session: AsyncSession, answer: Answer, text: str | None = None)
         language=u.language,
         results=answer.total,
         nearest_m=None if nearest is None else round(nearest),
+        not_helpful=False,
         text=scrub(text) if text and answer.total == 0 else None,
     )
-    session.add(row)
-    # commit at once: a write transaction held while the answer is sent would make
-    # every other person's question wait for the database (SQLite has one writer)
-    await session.commit()
-    return row.id
 
 
-async def mark_not_helpful(session: AsyncSession, record_id: int) -> bool:
-    row = await session.get(DemandRecord, record_id)
-    if row is None:
-        return False
-    row.not_helpful = True
-    await session.flush()
-    return True
+class DemandLog:
+    """Demand rows kept for a moment and written in batches by one background task.
+
+    One transaction per question was, with the person lookup, most of the CPU an
+    answer took under load (benchmarks/chat.py); one multi-row insert per second costs
+    a fraction of that. A crash loses at most the last `flush_seconds` of anonymous
+    counts, never anything a person entrusted to the bot; a normal stop writes them.
+    Each row gets a random `ref` for the "not what I was looking for" button.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        flush_seconds: float = 1.0,
+        batch: int = 500,
+        backlog: int = 50_000,
+    ):
+        self.sessionmaker = sessionmaker
+        self.flush_seconds, self.batch, self.backlog = flush_seconds, batch, backlog
+        self.pending: dict[int, dict[str, Any]] = {}
+        self._writing: dict[int, dict[str, Any]] = {}
+        self._full = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+
+    def add(self, answer: Answer, text: str | None = None) -> int:
+        ref = secrets.randbits(62) or 1
+        self.pending[ref] = {**row_values(answer, text), "ref": ref}
+        if len(self.pending) >= self.batch:
+            self._full.set()
+        return ref
+
+    async def flush(self) -> int:
+        """Write what is pending; on failure the rows stay for the next attempt."""
+        async with self._lock:
+            rows, self.pending = self.pending, {}
+            if not rows:
+                return 0
+            self._writing = rows
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(insert(DemandRecord), list(rows.values()))
+            except Exception:
+                kept = dict(list(rows.items())[-self.backlog :])
+                self.pending = {**kept, **self.pending}
+                log.warning("%s demand rows not written yet, kept %s", len(rows), len(kept))
+                raise
+            finally:
+                self._writing = {}
+            return len(rows)
+
+    async def mark_not_helpful(self, session: AsyncSession, ref: int) -> bool:
+        row = self.pending.get(ref)
+        if row is not None:
+            row["not_helpful"] = True
+            return True
+        if ref in self._writing:
+            async with self._lock:  # the row's batch is being written: wait for it
+                pass
+            if ref in self.pending:  # the batch failed and was kept
+                self.pending[ref]["not_helpful"] = True
+                return True
+        result = await session.execute(
+            update(DemandRecord).where(DemandRecord.ref == ref).values(not_helpful=True)
+        )
+        await session.flush()
+        return bool(result.rowcount)
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self.flush_seconds)
+            self._full.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("writing demand rows failed")
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._loop(), name="demand-log")
+
+    async def stop(self) -> None:
+        # not cancelled: a write cancelled half-way can leave SQLite's write lock held
+        if self._task is not None:
+            self._stopping = True
+            self._full.set()
+            await self._task
+            self._task = None
+        await self.flush()
 
 
 async def erase_old_texts(session: AsyncSession, days: int) -> int:

@@ -24,8 +24,8 @@ from bot.models import (
     Subscription,
     TopicSubscription,
 )
-from bot.services import signups
-from bot.services.outbox import aware, enqueue, utcnow
+from bot.services import people, signups
+from bot.services.outbox import aware, enqueue, owe, utcnow
 from knowledge.models import District, PlanningArea
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ async def set_active(session: AsyncSession, telegram_id: int, active: bool) -> N
     """The person blocked (or unblocked) the bot: blocked people are not written to."""
     await session.execute(update(Person).where(Person.telegram_id == telegram_id).values(active=active))
     await session.commit()
+    people.forget(telegram_id)
 
 
 # -- partners ---------------------------------------------------------------------------------
@@ -366,6 +367,7 @@ async def _enqueue_many(
     ]
     for start in range(0, len(rows), 1000):
         await session.execute(insert(OutboxMessage), rows[start : start + 1000])
+    owe(session)
 
 
 @dataclass(slots=True)

@@ -33,6 +33,18 @@ from bot.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
+OWED = "outbox_owed"  # session.info key: this session wrote outbox rows
+
+
+def owe(session: AsyncSession) -> None:
+    """Note that the session wrote outbox rows, so the worker is woken after the commit."""
+    session.info[OWED] = True
+
+
+def owes(session: AsyncSession) -> bool:
+    return bool(session.info.get(OWED))
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -65,6 +77,7 @@ async def enqueue(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     await session.execute(stmt)
+    owe(session)
 
 
 class Permanent(Exception):
@@ -159,6 +172,7 @@ class OutboxWorker:
         self.when_idle = when_idle  # e.g. noticing finished broadcasts
         self.wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
 
     # -- one pass ---------------------------------------------------------------------
     async def _claim(self, now: dt.datetime) -> list[OutboxMessage]:
@@ -193,6 +207,9 @@ class OutboxWorker:
         done = 0
         try:
             for row in rows:
+                if self._stopping:  # between two messages: the rest goes back at once
+                    await self._release(rows[done:], outcome)
+                    break
                 if await self._deliver(row, outcome):
                     done += 1
                     continue
@@ -269,7 +286,7 @@ class OutboxWorker:
 
     # -- background ---------------------------------------------------------------------
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 outcome = await self.run_once()
             except Exception:
@@ -282,6 +299,8 @@ class OutboxWorker:
                     await self.when_idle()
                 except Exception:
                     log.exception("idle work failed")
+            if self._stopping:
+                break
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.idle_seconds)
@@ -290,9 +309,20 @@ class OutboxWorker:
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name="outbox-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the message in flight, give the rest back; cancel only after `grace` seconds.
+
+        Cancelling while a message is in flight could leave it sent but not marked,
+        and the next worker would send it again.
+        """
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self.wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
+            self._stopping = False
