@@ -29,6 +29,17 @@ def button(label: Any) -> Magic:
     return Magic(F.text == label)
 
 
+class Question(Filter):
+    """Typed text that is neither a command nor a menu button in the person's language."""
+
+    def __init__(self, menu: tuple[Any, ...]):
+        self.menu = menu
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        text = getattr(event, "text", None)
+        return bool(text) and not text.startswith("/") and all(text != str(label) for label in self.menu)
+
+
 TEXT = Magic(F.text & ~F.text.startswith("/"))  # typed text that is not a command
 SLASH = Magic(F.text.startswith("/"))
 LOCATION = Magic(F.location)

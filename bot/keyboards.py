@@ -19,6 +19,9 @@ LANGUAGE = __("🌐 Language")
 HELP = __("❓ Help")
 
 
+MENU = (NEAR_ME, MY_DISTRICT, UPCOMING, ENGAGE, COORDINATION, LANGUAGE, HELP)
+
+
 def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_skeleton, format_time
+from babel import Locale
+from babel.dates import DateTimePattern, format_datetime, format_time, match_skeleton
 from babel.numbers import format_decimal
 
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
@@ -24,19 +26,46 @@ def locale_of(lang: str) -> str:
     return BABEL_LOCALES.get(lang, "de_DE")
 
 
+@lru_cache(maxsize=16)
+def _locale(lang: str) -> Locale:
+    return Locale.parse(locale_of(lang))
+
+
+@lru_cache(maxsize=16)
+def _day_pattern(lang: str) -> DateTimePattern:
+    """The locale's pattern for the skeleton MMMEd, as format_skeleton would pick it on every call."""
+    skeletons = _locale(lang).datetime_skeletons
+    return skeletons[match_skeleton("MMMEd", skeletons) or "MMMEd"]
+
+
 def format_when(when: dt.datetime, lang: str, timed: bool = True) -> str:
-    """'Do., 26. Nov., 09:30' in German, 'Thu 26 Nov, 09:30' in English, ..."""
-    day = format_skeleton("MMMEd", when, locale=locale_of(lang))
+    """'Do., 26. Nov., 09:30' in German, 'Thu 26 Nov, 09:30' in English, ...
+
+    Cached: the same few dates of the same places are shown again and again, and Babel
+    formats each through its pattern machinery (tens of microseconds a call). The offset
+    is part of the key: equal instants in two time zones read differently.
+    """
+    return _format_when(when, when.utcoffset(), lang, bool(timed))
+
+
+@lru_cache(maxsize=4096)
+def _format_when(when: dt.datetime, _offset: dt.timedelta | None, lang: str, timed: bool) -> str:
+    locale = _locale(lang)
+    day = format_datetime(when, _day_pattern(lang), locale=locale)
     if not timed:
         return day
-    return f"{day}, {format_time(when, 'short', locale=locale_of(lang))}"
+    return f"{day}, {format_time(when, 'short', locale=locale)}"
+
+
+@lru_cache(maxsize=4096)
+def _number(value: float, lang: str, pattern: str | None) -> str:
+    return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
 def format_distance(metres: float, lang: str) -> str:
     if metres < 1000:
-        return _("{n} m").format(n=format_decimal(round(metres, -1), locale=locale_of(lang)))
-    km = format_decimal(round(metres / 1000, 1), format="#,##0.0", locale=locale_of(lang))
-    return _("{n} km").format(n=km)
+        return _("{n} m").format(n=_number(round(metres, -1), lang, None))
+    return _("{n} km").format(n=_number(round(metres / 1000, 1), lang, "#,##0.0"))
 
 
 def _line(lang: str, text: str) -> str:

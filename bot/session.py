@@ -24,12 +24,26 @@ class JsonAiohttpSession(AiohttpSession):
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         """The call as one JSON object, or None when it carries a file."""
         files: dict[str, Any] = {}
-        body: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None:
-                body[key] = prepared
+        body = self._plain(bot, method.model_dump(warnings=False, exclude_none=True), files)
         return None if files else body
+
+    def _plain(self, bot: Bot, value: Any, files: dict[str, Any]) -> Any:
+        """JSON-ready values; aiogram's prepare_value only for what is not plain already.
+
+        Cards carry a dozen buttons; prepare_value's generic walk over them took more
+        time than dumping the whole call.
+        """
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if item is not None and (plain := self._plain(bot, item, files)) is not None:
+                    out[key] = plain
+            return out
+        if isinstance(value, list):
+            return [plain for item in value if (plain := self._plain(bot, item, files)) is not None]
+        if isinstance(value, str | int | float | bool):
+            return value
+        return self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
 
     async def make_request(
         self,

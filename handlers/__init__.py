@@ -8,6 +8,7 @@ from handlers import coordinator, errors, menu, monitoring, networks, places, se
 def setup_routers() -> Router:
     root = Router(name="root")
     root.include_routers(
+        search.make_question_router(),  # plain questions outside forms: the busiest path first
         coordinator.make_router(),  # invite deep links before the plain /start
         start.make_router(),
         volunteer.make_router(),  # form steps before the menu and free-text search

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import LOCATION, SLASH, TEXT
+from bot import keyboards
+from bot.filters import LOCATION, SLASH, TEXT, Question
 from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers import volunteer
@@ -63,6 +65,18 @@ async def other(message: Message) -> None:
             "or press “Offers near me”."
         )
     )
+
+
+def make_question_router() -> Router:
+    """The most common update, a question typed outside any form, without passing every router.
+
+    Nothing else handles plain text when no form is open and it is not a menu button, so
+    this router goes first; a typed message otherwise passed some 45 filters of the
+    command, button and form handlers before it reached `question`.
+    """
+    router = Router(name="questions")
+    router.message.register(question, StateFilter(None), Question(keyboards.MENU))
+    return router
 
 
 def make_router() -> Router:

@@ -9,6 +9,7 @@ candidate facilities -> ranking by name match, category fit and distance.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -33,6 +34,7 @@ AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its b
 NAME_COVERAGE = 0.6
 NAME_SPECIFIC_DF = 3  # a name word in at most this many names identifies a place
 NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
+SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
     (re.compile(r"[\u0600-\u06ff]"), "ar"),
@@ -211,6 +213,8 @@ class SearchEngine:
             self.by_district[f.district].append(f)
         self.grid = GridIndex(self.facilities)
         self._pools: dict[frozenset[str], set[int]] = {}
+        # (facility id, count) -> (computed at, valid until, dates): see next_dates
+        self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[dt.datetime]]] = {}
         placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
         self.by_category_sorted: dict[str | None, list[FacilityRecord]] = {None: placed_first}
         for f in placed_first:
@@ -381,12 +385,14 @@ class SearchEngine:
                 ]
                 found = sorted(((distance(f), f) for f in inside), key=lambda x: (x[0], x[1].name))[:want]
             if len(found) < want:
-                found += self.grid.nearest(
-                    place.lat,
-                    place.lon,
-                    want - len(found),
-                    (lambda f: accept(f) and f.district not in near) if near else accept,
-                )
+                keep = (lambda f: accept(f) and f.district not in near) if near else accept
+                if pool_ids is not None and len(pool_ids) <= SCAN_POOL:
+                    # a rare kind of place: measuring each beats walking rings of empty cells
+                    candidates = (self.by_id[i] for i in pool_ids)
+                    measured = ((distance(f), f) for f in candidates if f.lat is not None and keep(f))
+                    found += heapq.nsmallest(want - len(found), measured, key=lambda x: (x[0], x[1].name))
+                else:
+                    found += self.grid.nearest(place.lat, place.lon, want - len(found), keep)
             out += [result(f, d) for d, f in found]
             want = needed - len(out)
             if want > 0:
@@ -426,7 +432,24 @@ class SearchEngine:
         return sorted(found.items())[:count]
 
     def next_dates(self, f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[dt.datetime]:
-        return [start for start, _ in self.occurrences(f, now, count)]
+        """The next dates, computed again only when one of them has passed or the day changed.
+
+        Expanding the recurrence rules was the costliest part of answering a question.
+        The dates at or after `now` stay the same from the moment they were computed until
+        the earliest of them (or midnight, for day-only dates); the cache holds that span.
+        """
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=BERLIN)
+        key = (f.id, count)
+        entry = self._dates.get(key)
+        if entry is not None and entry[0] <= now < entry[1]:
+            return list(entry[2])
+        dates = [start for start, _ in self.occurrences(f, now, count)]
+        local = now.astimezone(BERLIN)
+        midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        until = min([d for d in dates if d > now], default=midnight)
+        self._dates[key] = (now, min(until, midnight), dates)
+        return list(dates)
 
     def find_facility(self, ref: str) -> FacilityRecord | None:
         """A facility by slug, or the best name match for a free-text reference."""

@@ -15,6 +15,8 @@ _SPECIAL = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "æ": "ae", "œ": "o
 _UMLAUT_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 _NON_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d")
+_CYRILLIC_APOSTROPHE = re.compile(r"(?<=[\u0400-\u04ff])['’\u02bc](?=[\u0400-\u04ff])")
+_APOSTROPHE = re.compile(r"['’]")
 # street-type words, folded, and their canonical short form
 _STREET_SUFFIXES = (("strasse", "str"), ("stra", "str"))
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
@@ -37,8 +39,7 @@ def fold_word(word: str) -> str:
 def tokens(text: str) -> list[str]:
     """Folded word tokens; apostrophes split Turkish suffixes ("Durlach'ta" -> durlach, ta)."""
     # Latin-script apostrophes split (Turkish suffixes); the Ukrainian one (ʼ) is part of a word
-    text = re.sub(r"(?<=[\u0400-\u04ff])['’\u02bc](?=[\u0400-\u04ff])", "", text)
-    text = re.sub(r"['’]", " ", text)
+    text = _APOSTROPHE.sub(" ", _CYRILLIC_APOSTROPHE.sub("", text))
     return [fold_word(t) for t in _NON_WORD.split(text.replace("_", " ")) if t]
 
 

@@ -52,3 +52,12 @@ def test_dates_follow_the_locale():
     assert format_when(when, "de") == "Do., 26. Nov., 09:30"
     assert format_when(when, "en").startswith("Thu 26 Nov")
     assert format_when(when, "de", timed=False) == "Do., 26. Nov."
+
+
+def test_the_same_instant_reads_in_its_own_time_zone():
+    berlin = dt.datetime(2026, 11, 26, 18, 0, tzinfo=BERLIN)
+    utc = berlin.astimezone(dt.UTC)
+    assert berlin == utc  # one instant ...
+    assert format_when(berlin, "de").endswith("18:00")  # ... read twice, cached or not
+    assert format_when(utc, "de").endswith("17:00")
+    assert format_when(berlin, "de").endswith("18:00")

@@ -196,3 +196,14 @@ def test_unknown_question_finds_nothing_without_inventing(knowledge):
     answer = knowledge.search("xqzt vlorb", now=NOW)
     assert answer.intent == "find_offers"
     assert answer.results == [] and answer.district is None and answer.categories == []
+
+
+def test_cached_next_dates_equal_a_fresh_expansion_at_every_moment(knowledge):
+    scheduled = [f for f in knowledge.facilities if f.schedules][:12]
+    assert len(scheduled) >= 5
+    moments = [NOW + dt.timedelta(minutes=37 * i) for i in range(0, 24 * 60 // 37 * 9)]
+    moments += [NOW - dt.timedelta(days=3), NOW + dt.timedelta(days=40), NOW]  # back and forth in time
+    for now in moments:
+        for f in scheduled:
+            fresh = [start for start, _ in knowledge.occurrences(f, now, 3)]
+            assert knowledge.next_dates(f, now) == fresh, (f.name, now)
