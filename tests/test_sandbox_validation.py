@@ -1,6 +1,7 @@
 """The sandbox rejects what Telegram rejects, with Telegram's error shape."""
 
 import json
+import re
 
 import aiohttp
 import pytest
@@ -130,5 +131,80 @@ async def test_long_polling_wakes_on_a_new_update_and_offsets_confirm():
             ) as r2:
                 assert (await r2.json())["result"] == []
         await u.wait_for_answer(update_id, timeout=1)
+    finally:
+        await sandbox.stop()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "*fett* _kursiv_ __unterstrichen__ ~durch~ ||versteckt||",
+            "fett kursiv unterstrichen durch versteckt",
+        ),
+        ("Eintritt 2\\.50 €\\!", "Eintritt 2.50 €!"),
+        ("[Stadt Karlsruhe](https://www.karlsruhe.de/a_\\(b\\))", "Stadt Karlsruhe"),
+        ("`a*b_c` und\n```python\nprint(1)\n```", "a*b_c und\nprint(1)\n"),
+        (">Zitat\nText", "Zitat\nText"),
+        ("*fett _und kursiv_*", "fett und kursiv"),
+    ],
+)
+def test_markdown_v2_as_telegram_shows_it(text, shown):
+    decoded = check_call("sendMessage", {"chat_id": 1, "text": text, "parse_mode": "MarkdownV2"})
+    assert decoded["text"] == text
+    from bot.sandbox.markdown import markdown_v2_text
+
+    assert markdown_v2_text(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Treffen um 18.30 Uhr", "Character '.' is reserved"),
+        ("Eltern-Kind-Gruppe", "Character '-' is reserved"),
+        ("*fett", "Can't find end of Bold entity at byte offset 0"),
+        ("Ü _x*y_*", "Can't find end of Bold entity at byte offset 5"),
+        ("`Code", "Can't find end of Code entity"),
+        ("[Link](https://x", "Can't find end of a URL"),
+        ("endet mit \\", "Character '\\' is reserved"),
+    ],
+)
+def test_markdown_v2_telegram_would_reject(text, reason):
+    with pytest.raises(BadRequest, match=re.escape(reason)) as err:
+        check_call("sendMessage", {"chat_id": 1, "text": text, "parse_mode": "MarkdownV2"})
+    assert err.value.description.startswith("Bad Request: can't parse entities: ")
+    # the same text without a parse mode is plain and fine
+    check_call("sendMessage", {"chat_id": 1, "text": text})
+
+
+async def test_allowed_updates_as_telegram_keeps_them():
+    sandbox = BotAPISandbox(token="1:T")
+    await sandbox.start()
+    url = f"{sandbox.base_url}/bot1:T/getUpdates"
+    try:
+        u = sandbox.user(8)
+        async with aiohttp.ClientSession() as http:
+
+            async def poll(**body) -> list[str]:
+                async with http.post(url, json=body) as r:
+                    result = (await r.json())["result"]
+                if result:  # confirm them, as a bot does with its next offset
+                    async with http.post(url, json={"offset": result[-1]["update_id"] + 1}):
+                        pass
+                return [next(k for k in x if k != "update_id") for x in result]
+
+            await sandbox.push_update({"chat_member": {"chat": {"id": 8}}})
+            await u.send_text("eins")
+            assert await poll() == ["message"]  # chat_member only when asked for
+            assert await poll(allowed_updates=["callback_query"]) == []
+            await u.send_text("zwei")
+            await sandbox.push_update({"callback_query": {"id": "q1", "data": "x"}})
+            assert await poll() == ["callback_query"]  # not given: the last setting stays
+            assert await poll(allowed_updates=[]) == []  # empty: back to the default
+            await u.send_text("drei")
+            assert await poll() == ["message"]
+        kinds = [next(k for k in x if k != "update_id") for x in sandbox.dropped_updates]
+        assert kinds == ["chat_member", "message"]
+        assert sandbox.invalid_calls == []
     finally:
         await sandbox.stop()

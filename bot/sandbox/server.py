@@ -35,6 +35,8 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 MAX_POLL_S = 50
+# update kinds a bot gets only when it names them in allowed_updates
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 @dataclass(slots=True)
@@ -81,6 +83,8 @@ class BotAPISandbox:
         self.invalid_calls: list[InvalidCall] = []
         self.chats: dict[int, _Chat] = {}
         self.updates: list[dict[str, Any]] = []
+        self.allowed_updates: frozenset[str] | None = None  # None: Telegram's default
+        self.dropped_updates: list[dict[str, Any]] = []  # of kinds the bot did not ask for
         self.update_ids = itertools.count(1)
         self.confirmed = 0  # highest update_id the bot confirmed via getUpdates offset
         self.new_update = asyncio.Condition()
@@ -132,9 +136,24 @@ class BotAPISandbox:
     def outbox(self, chat_id: int) -> list[SentMessage]:
         return list(self.chats[chat_id].outbox) if chat_id in self.chats else []
 
+    def wants(self, update: dict[str, Any]) -> bool:
+        """Whether the bot asked for this kind of update (allowed_updates, as Telegram keeps it)."""
+        kind = next((k for k in update if k != "update_id"), "")
+        if self.allowed_updates is None:
+            return kind not in NOT_BY_DEFAULT
+        return kind in self.allowed_updates
+
+    def _allow(self, params: dict[str, Any]) -> None:
+        if "allowed_updates" in params:  # absent: the previous setting stays
+            kinds = params["allowed_updates"] or []
+            self.allowed_updates = frozenset(kinds) if kinds else None
+
     async def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self.update_ids)
         update = {"update_id": update_id, **update}
+        if not self.wants(update):
+            self.dropped_updates.append(update)  # Telegram does not keep it either
+            return update_id
         if self.webhook:
             task = asyncio.create_task(self._deliver(update))
             self._tasks.add(task)
@@ -256,6 +275,7 @@ class BotAPISandbox:
         return True
 
     async def _m_setWebhook(self, params, files, filenames) -> Any:
+        self._allow(params)
         self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
         return True
 
@@ -279,6 +299,7 @@ class BotAPISandbox:
                 "use deleteWebhook to delete the webhook first",
                 409,
             )
+        self._allow(params)
         offset = int(params.get("offset") or 0)
         if offset:
             self.confirmed = max(self.confirmed, offset - 1)

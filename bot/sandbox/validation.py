@@ -13,6 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from bot.sandbox.errors import BadRequest
+from bot.sandbox.markdown import markdown_v2_text
+
 SPEC_PATH = Path(__file__).parent / "bot_api_spec.json"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -47,14 +50,8 @@ HTML_TAGS = {
     "blockquote",
     "tg-emoji",
 }
+TAG = re.compile(r"</?[a-zA-Z][\w-]*(\s[^<>]*)?>")
 ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
-
-
-class BadRequest(Exception):
-    def __init__(self, description: str, code: int = 400):
-        super().__init__(description)
-        self.description = description
-        self.code = code
 
 
 @lru_cache(maxsize=1)
@@ -117,8 +114,15 @@ def _matches(value: Any, type_name: str, path: str) -> bool:
     return True
 
 
+# a field list -> its names; the list is kept with them, so its id cannot be reused
+_KNOWN: dict[int, tuple[list[dict[str, Any]], set[str]]] = {}
+
+
 def check_object(value: dict[str, Any], fields: list[dict[str, Any]], path: str) -> None:
-    known = {f["name"]: f for f in fields}
+    entry = _KNOWN.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        entry = _KNOWN[id(fields)] = (fields, {f["name"] for f in fields})
+    known = entry[1]
     for key in value:
         if key not in known:
             raise BadRequest(f'Bad Request: unknown field "{path}{key}"')
@@ -157,7 +161,12 @@ def _check_lengths(method: str, params: dict[str, Any]) -> None:
         if key not in params:
             continue
         raw = str(params[key])
-        visible = visible_text(raw) if mode == "HTML" else raw
+        if mode == "HTML":
+            visible = visible_text(raw)
+        elif mode == "MarkdownV2":
+            visible = markdown_v2_text(raw)
+        else:
+            visible = raw
         if key == "text" and not visible.strip():
             raise BadRequest("Bad Request: message text is empty")
         if len(visible) > limit:
@@ -230,7 +239,7 @@ def visible_text(html_text: str) -> str:
         if not ENTITY.match(html_text, m.start()):
             raise BadRequest('Bad Request: can\'t parse entities: unescaped "&"')
     for m in re.finditer("<", html_text):
-        if not re.match(r"</?[a-zA-Z][\w-]*(\s[^<>]*)?>", html_text[m.start() :]):
+        if not TAG.match(html_text, m.start()):
             raise BadRequest('Bad Request: can\'t parse entities: unexpected "<"')
     parser = _TelegramHTML()
     parser.feed(html_text)
