@@ -200,6 +200,19 @@ async def test_flood_is_throttled_politely(seeded_engine, seeded_url, knowledge)
     assert len(sent) == 4  # three answers within the burst, one note, the rest dropped
 
 
+async def test_throttled_button_presses_are_all_answered(seeded_engine, seeded_url, knowledge):
+    settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1, throttle_burst=3)
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=MemoryStorage())
+    bot = make_mocked_bot()
+    person = People(user_id=next(_ids))
+    for _ in range(20):
+        await dp.feed_update(bot, person.press(PlaceCb(action="info", fid=1).pack()))
+    answers = bot.session.sent("AnswerCallbackQuery")
+    assert len({a.callback_query_id for a in answers}) == len(answers) == 20  # no spinning button
+    assert sum(1 for a in answers if a.text and "fast" not in a.text and "schnell" in a.text) == 1
+    assert len(bot.session.sent("SendMessage")) <= 3  # only the burst was served
+
+
 async def test_odd_messages_get_friendly_answers(harness):
     _dp, bot, person, feed = harness
     await feed(person.sticker_like())

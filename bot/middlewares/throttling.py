@@ -76,4 +76,6 @@ class ThrottlingMiddleware(BaseMiddleware):
             note = _("You are writing very fast. Please wait a moment, then I will answer again.")
             if isinstance(event, Message | CallbackQuery):
                 await event.answer(note)
+        elif isinstance(event, CallbackQuery):
+            await event.answer()  # every press is answered, or the button keeps spinning
         return None
