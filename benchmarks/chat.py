@@ -11,9 +11,10 @@ SQLite, in-memory state) in two ways, after one unmeasured warm-up question each
 - paced: each person asks again after 2 to 6 seconds (reading the answer), the load
   of 100 people chatting at once, which gives the latency people feel.
 
-A bare aiogram echo bot on the same sandbox, in the same process and run, is the
-baseline (ratio). The sandbox and the simulated people share the bot's CPU core, as
-they would not with Telegram. The last line is JSON with the figures.
+A bare aiogram echo bot on the same sandbox, in the same process and run and with the
+same garbage-collector settings, is the baseline (ratio). The sandbox and the simulated
+people share the bot's CPU core, as they would not with Telegram. The last line is JSON
+with the figures.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from aiogram import Dispatcher, Router  # noqa: E402
 from aiogram.types import Message  # noqa: E402
 
-from bot.factory import build_dispatcher, make_bot  # noqa: E402
+from bot.factory import build_dispatcher, freeze_heap, make_bot  # noqa: E402
 from bot.polling import polling  # noqa: E402
 from bot.sandbox import BotAPISandbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -125,6 +126,9 @@ async def main(rounds: int, paced_rounds: int, sizes: list[int]) -> None:
         search = await load_index(engine)
         sandbox = BotAPISandbox(token=TOKEN)
         await sandbox.start()
+        # what the bot's start-up does to the garbage collector, here for both bots alike
+        # (it is process-wide: otherwise the echo bot's figures would depend on the order)
+        await freeze_heap()
         settings = Settings(database_url=url, throttle_rate=1000, throttle_burst=1000).talking_to(
             sandbox.base_url, TOKEN
         )

@@ -77,9 +77,15 @@ async def freeze_heap() -> None:
     objects that live as long as the process. Python's full collections walked all of
     them, about 150 ms each, several times a minute under load: pauses every person
     waiting at that moment would feel. Frozen, collections see only new objects.
+
+    The first generation is also collected after 50,000 new objects instead of 700: an
+    update leaves few objects behind, but with 100 people at once a young collection
+    every few updates met all the requests in flight; 11% of the CPU under load went to
+    collecting, 1% with the higher threshold (benchmarks/chat.py, 100 people).
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cards carry web addresses; previews would drown them
