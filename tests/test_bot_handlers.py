@@ -184,11 +184,15 @@ async def test_not_helpful_marks_the_anonymous_record(harness, seeded_engine, wr
     assert "person" not in DemandRecord.__table__.columns and "chat_id" not in DemandRecord.__table__.columns
 
 
-async def test_flood_is_throttled_politely(seeded_engine, seeded_url, knowledge):
+def _strict(seeded_engine, seeded_url, knowledge):
+    """A dispatcher that lets a person send 3 updates at once and 1 a second after that."""
     settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1, throttle_burst=3)
     dp = build_dispatcher(settings, seeded_engine, knowledge, storage=MemoryStorage())
-    bot = make_mocked_bot()
-    person = People(user_id=next(_ids))
+    return dp, make_mocked_bot(), People(user_id=next(_ids))
+
+
+async def test_flood_is_throttled_politely(seeded_engine, seeded_url, knowledge):
+    dp, bot, person = _strict(seeded_engine, seeded_url, knowledge)
     for _ in range(20):
         await dp.feed_update(bot, person.text("/help"))
     i18n = dp["i18n_instance"]
@@ -201,10 +205,7 @@ async def test_flood_is_throttled_politely(seeded_engine, seeded_url, knowledge)
 
 
 async def test_throttled_button_presses_are_all_answered(seeded_engine, seeded_url, knowledge):
-    settings = Settings(database_url=seeded_url, redis_url=None, throttle_rate=1, throttle_burst=3)
-    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=MemoryStorage())
-    bot = make_mocked_bot()
-    person = People(user_id=next(_ids))
+    dp, bot, person = _strict(seeded_engine, seeded_url, knowledge)
     for _ in range(20):
         await dp.feed_update(bot, person.press(PlaceCb(action="info", fid=1).pack()))
     answers = bot.session.sent("AnswerCallbackQuery")

@@ -32,6 +32,16 @@ def person_selects(seeded_engine):
     event.remove(seeded_engine.sync_engine, "before_cursor_execute", count)
 
 
+async def _seen_once(seeded_engine):
+    """A sessionmaker, a cache and a new person's id, after the person's first update."""
+    sm = make_sessionmaker(seeded_engine)
+    cache = people.PersonCache(ttl=30)
+    tid = next(_ids)
+    async with sm() as s:
+        await people.current(s, tid, "de", cache)
+    return sm, cache, tid
+
+
 def _dispatcher(seeded_url, seeded_engine, knowledge, ttl: float):
     settings = Settings(
         database_url=seeded_url, throttle_rate=1000, throttle_burst=1000, person_cache_seconds=ttl
@@ -82,13 +92,10 @@ async def test_a_change_from_another_process_shows_after_the_ttl(seeded_url, see
 
 
 async def test_each_update_changes_its_own_copy_and_a_flush_drops_the_entry(seeded_engine):
-    sm = make_sessionmaker(seeded_engine)
-    cache = people.PersonCache(ttl=30)
-    tid = next(_ids)
-    async with sm() as s:
-        loaded = await people.current(s, tid, "de", cache)
+    sm, cache, tid = await _seen_once(seeded_engine)
     cached = cache.get(tid)
-    assert cached is not None and cached is not loaded
+    async with sm() as s:
+        assert cached is not None and cached is not await people.current(s, tid, "de", cache)
     async with sm() as a, sm() as b:
         pa = await people.current(a, tid, "de", cache)
         pb = await people.current(b, tid, "de", cache)
@@ -117,11 +124,7 @@ async def test_a_slow_load_does_not_bring_back_an_old_record(seeded_engine):
 
 
 async def test_blocking_the_bot_is_seen_at_once(seeded_engine):
-    sm = make_sessionmaker(seeded_engine)
-    cache = people.PersonCache(ttl=30)
-    tid = next(_ids)
-    async with sm() as s:
-        await people.current(s, tid, "de", cache)
+    sm, cache, tid = await _seen_once(seeded_engine)
     assert cache.get(tid).active is True
     async with sm() as s:
         await networks.set_active(s, tid, False)
@@ -152,11 +155,7 @@ def test_the_cache_keeps_at_most_its_size():
 
 
 async def test_a_record_changed_on_load_is_cached_on_the_next_update(seeded_engine):
-    sm = make_sessionmaker(seeded_engine)
-    cache = people.PersonCache(ttl=30)
-    tid = next(_ids)
-    async with sm() as s:
-        await people.current(s, tid, "de", cache)
+    sm, cache, tid = await _seen_once(seeded_engine)
     async with sm() as s:
         # Telegram now reports another language: the record is updated, not cached stale
         assert (await people.current(s, tid, "en", cache)).telegram_language == "en"
