@@ -23,7 +23,7 @@ from bot.services import signups
 from bot.services.assistant import Assistant
 from bot.settings import Settings
 from bot.signup_texts import staff_card, staff_keyboard
-from handlers.sending import stale_button
+from handlers.sending import refuse_not_staff, staff_only, stale_button
 
 
 class StaffInput(StatesGroup):
@@ -51,21 +51,10 @@ async def redeem(
     )
 
 
-async def _refuse(target: Message | CallbackQuery) -> None:
-    text = _("Sorry, this is only for the coordination of the district concerned.")
-    if isinstance(target, CallbackQuery):
-        await target.answer(text, show_alert=True)
-    else:
-        await target.answer(text)
-
-
 async def inbox(
     message: Message, session: AsyncSession, person: Person, settings: Settings, assistant: Assistant
 ) -> None:
-    if not await signups.is_staff(session, person, settings.admin_ids):
-        await signups.audit(session, person, "inbox", allowed=False)
-        await session.commit()
-        await _refuse(message)
+    if not await staff_only(message, session, person, settings, "inbox"):
         return
     rows = await signups.inbox(session, person, settings.admin_ids)
     if not rows:
@@ -131,7 +120,7 @@ async def staff_button(
         if str(exc) == "closed":
             await query.answer(_("This sign-up is already closed."), show_alert=True)
             return
-        await _refuse(query)
+        await refuse_not_staff(query)
         return
     await stale_button(query)
 
@@ -154,7 +143,7 @@ async def staff_text(
             )
             await message.answer(_("Sent to the person of sign-up {ref}.").format(ref=s.ref))
     except signups.Refused:
-        await _refuse(message)
+        await refuse_not_staff(message)
 
 
 def make_router() -> Router:

@@ -13,8 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Person
-from bot.services import monitoring, signups
+from bot.services import monitoring
 from bot.settings import Settings
+from handlers.sending import staff_only
 from knowledge.monitoring.tables import SUPPRESSED
 
 DAYS = 90
@@ -23,10 +24,7 @@ DAYS = 90
 async def stats(
     message: Message, session: AsyncSession, person: Person, settings: Settings, i18n_lang: str
 ) -> None:
-    if not await signups.is_staff(session, person, settings.admin_ids):
-        await signups.audit(session, person, "stats", allowed=False)
-        await session.commit()
-        await message.answer(_("Sorry, this is only for the coordination of the district concerned."))
+    if not await staff_only(message, session, person, settings, "stats"):
         return
     today = dt.date.today()
     figures = await monitoring.key_figures(

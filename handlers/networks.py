@@ -48,6 +48,13 @@ class BroadcastForm(StatesGroup):
 
 
 # -- subscriptions ----------------------------------------------------------------------------
+async def _next_step(query: CallbackQuery, state: FSMContext, step: State, prompt: str) -> None:
+    """A button led to a typed step of a form: enter it and ask for the text."""
+    await state.set_state(step)
+    await query.answer()
+    await query.message.answer(prompt)
+
+
 async def _subscriptions_view(session: AsyncSession, person: Person, assistant: Assistant):
     districts = await networks.subscribed_districts(session, person)
     topics = await networks.topics_of(session, person)
@@ -107,13 +114,14 @@ async def net_button(
         elif callback_data.action == "topic":
             await networks.toggle_topic(session, person, callback_data.value)
         elif callback_data.action == "partner":
-            await state.set_state(PartnerForm.organisation)
-            await query.answer()
-            await query.message.answer(
+            await _next_step(
+                query,
+                state,
+                PartnerForm.organisation,
                 _(
                     "Which organisation do you represent (e.g. Bürgerverein, Kita, Kirchengemeinde)? "
                     "Please write its name."
-                )
+                ),
             )
             return
         else:
@@ -453,20 +461,24 @@ async def broadcast_button(
         if not (audience.districts or audience.city_wide):
             await query.answer(_("Please choose at least one network."), show_alert=True)
             return
-        await state.set_state(BroadcastForm.text)
-        await query.answer()
-        await query.message.answer(
+        await _next_step(
+            query,
+            state,
+            BroadcastForm.text,
             _(
                 "Write the message. Telegram formatting works: <b>bold</b>, <i>italic</i>, links. "
                 "You can also send a photo or a document with a caption."
-            )
+            ),
         )
         return
     if current == BroadcastForm.confirm.state and action in ("send", "later"):
         if action == "later":
-            await state.set_state(BroadcastForm.schedule)
-            await query.answer()
-            await query.message.answer(_("When should it go out? Write date and time, e.g. 3.12.2026 08:00."))
+            await _next_step(
+                query,
+                state,
+                BroadcastForm.schedule,
+                _("When should it go out? Write date and time, e.g. 3.12.2026 08:00."),
+            )
             return
         await _create(query.message, session, person, settings, state, None)
         await query.answer()
