@@ -1,6 +1,6 @@
 """Chat throughput and reply latency through the local Bot API sandbox.
 
-    python benchmarks/chat.py [--rounds 5] [--paced-rounds 4]
+    python benchmarks/chat.py [--rounds 5] [--paced-rounds 4] [--repeats 3]
 
 For 1, 10 and 100 simulated people it measures the real bot (long polling over HTTP,
 SQLite, in-memory state) in two ways, after one unmeasured warm-up question each:
@@ -12,7 +12,8 @@ SQLite, in-memory state) in two ways, after one unmeasured warm-up question each
   of 100 people chatting at once, which gives the latency people feel.
 
 A bare aiogram echo bot on the same sandbox, in the same process and run and with the
-same garbage-collector settings, is the baseline (ratio). The sandbox and the simulated
+same garbage-collector settings, is the baseline (ratio). The two bots take turns
+(`--repeats`); the ratio is the median of the ratios of runs made side by side. The sandbox and the simulated
 people share the bot's CPU core, as they would not with Telegram. The last line is JSON
 with the figures.
 """
@@ -118,7 +119,7 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-async def main(rounds: int, paced_rounds: int, sizes: list[int]) -> None:
+async def main(rounds: int, paced_rounds: int, sizes: list[int], repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         engine = make_engine(url)
@@ -132,49 +133,69 @@ async def main(rounds: int, paced_rounds: int, sizes: list[int]) -> None:
         settings = Settings(database_url=url, throttle_rate=1000, throttle_burst=1000).talking_to(
             sandbox.base_url, TOKEN
         )
-        figures: dict[str, dict] = {}
-        runs: dict[str, dict[int, dict]] = {}
+        runs: dict[str, list[dict]] = {}
         plan = [("saturated", rounds, None), ("paced", paced_rounds, THINK_S)]
         try:
             bots = [
                 ("ours", lambda: build_dispatcher(settings, engine, search)),
                 ("echo", echo_dispatcher),
             ]
-            for name, make_dp in bots:
-                async with polling(make_dp(), make_bot(TOKEN, sandbox.base_url)):
-                    for mode, r, think in plan:
-                        for n in sizes:
-                            runs[f"{name}/{mode}/{n}"] = await drive(
-                                sandbox, n, r, echo=name == "echo", think=think
-                            )
+            # the two bots take turns, `repeats` times: a machine whose speed drifts (a
+            # shared virtual machine does) then slows both alike, and each ratio compares
+            # runs made side by side; the paced runs measure latency, once is enough
+            for rep in range(repeats):
+                for name, make_dp in bots:
+                    async with polling(make_dp(), make_bot(TOKEN, sandbox.base_url)):
+                        for mode, r, think in plan:
+                            if mode == "paced" and rep:
+                                continue
+                            for n in sizes:
+                                figures = await drive(sandbox, n, r, echo=name == "echo", think=think)
+                                runs.setdefault(f"{name}/{mode}/{n}", []).append(figures)
         finally:
             await sandbox.stop()
             await engine.dispose()
         invalid = len(sandbox.invalid_calls)
+    summary: dict[str, dict] = {}
     for mode, _r, _t in plan:
-        figures[mode] = {}
+        summary[mode] = {}
         for n in sizes:
-            o, b = runs[f"ours/{mode}/{n}"], runs[f"echo/{mode}/{n}"]
+            ours, echo = runs[f"ours/{mode}/{n}"], runs[f"echo/{mode}/{n}"]
+            o, b = _median_run(ours), _median_run(echo)
+            ratios = [a["updates_per_s"] / e["updates_per_s"] for a, e in zip(ours, echo, strict=True)]
             row = {
                 **o,
                 "echo_updates_per_s": b["updates_per_s"],
                 "echo_p50_ms": b["p50_ms"],
                 "echo_p99_ms": b["p99_ms"],
-                "throughput_ratio": round(o["updates_per_s"] / b["updates_per_s"], 2),
+                "throughput_ratio": round(statistics.median(ratios), 2),
+                "ratios": [round(x, 2) for x in ratios],
             }
-            figures[mode][str(n)] = row
+            summary[mode][str(n)] = row
             print(
                 f"{mode:>9} {n:>4} people: {o['updates_per_s']:>7} updates/s  p50 {o['p50_ms']} ms"
                 f"  p99 {o['p99_ms']} ms  | echo bot {b['updates_per_s']} updates/s p99 {b['p99_ms']} ms"
-                f"  | throughput ratio {row['throughput_ratio']}"
+                f"  | throughput ratio {row['throughput_ratio']} (runs: {row['ratios']})"
             )
-    print(json.dumps({**figures, "invalid_calls": invalid}))
+    print(json.dumps({**summary, "repeats": repeats, "invalid_calls": invalid}))
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """Each figure's median over the repeated runs; incomplete answers are added up."""
+    out = dict(runs[0])
+    for key in ("updates_per_s", "p50_ms", "p99_ms"):
+        values = [r[key] for r in runs if r[key] is not None]
+        out[key] = round(statistics.median(values), 1) if values else None
+    out["updates"] = sum(r["updates"] for r in runs)
+    out["incomplete_answers"] = sum(r["incomplete_answers"] for r in runs)
+    return out
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--paced-rounds", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3, help="turns each bot takes (saturated runs)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.paced_rounds, args.sizes))
+    asyncio.run(main(args.rounds, args.paced_rounds, args.sizes, args.repeats))

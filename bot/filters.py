@@ -34,10 +34,18 @@ class Question(Filter):
 
     def __init__(self, menu: tuple[Any, ...]):
         self.menu = menu
+        self._labels: dict[str, frozenset[str]] = {}  # per language: translated once, not per message
 
-    async def __call__(self, event: TelegramObject) -> bool:
+    async def __call__(self, event: TelegramObject, i18n_lang: str | None = None) -> bool:
         text = getattr(event, "text", None)
-        return bool(text) and not text.startswith("/") and all(text != str(label) for label in self.menu)
+        if not text or text.startswith("/"):
+            return False
+        labels = self._labels.get(i18n_lang) if i18n_lang else None
+        if labels is None:
+            labels = frozenset(str(label) for label in self.menu)  # in the update's locale
+            if i18n_lang:
+                self._labels[i18n_lang] = labels
+        return text not in labels
 
 
 TEXT = Magic(F.text & ~F.text.startswith("/"))  # typed text that is not a command

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n.context import get_i18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -61,6 +63,17 @@ def compile_catalogs(src: Path = LOCALES_DIR) -> Path:
 
 def make_i18n(default: str = DEFAULT_LANGUAGE) -> I18n:
     return I18n(path=compile_catalogs(), default_locale=default, domain=DOMAIN)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """gettext of one language, looked up once.
+
+    The context-bound `_` finds the I18n instance and the update's locale on every call;
+    an answer with three cards made some twenty such calls. Text rendered with this
+    depends only on `lang`, which also makes it safe to cache per language.
+    """
+    translations = get_i18n().locales.get(lang)
+    return translations.gettext if translations is not None else str
 
 
 def pick_language(chosen: str | None, telegram: str | None, default: str = DEFAULT_LANGUAGE) -> str:

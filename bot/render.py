@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from babel import Locale
 from babel.dates import DateTimePattern, format_datetime, format_time, match_skeleton
 from babel.numbers import format_decimal
 
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
-from bot.i18n import RTL_LANGUAGES
+from bot.i18n import RTL_LANGUAGES, translator
 from knowledge.catalogue import category_label
 from knowledge.records import FacilityRecord
 from knowledge.search import Result
@@ -63,6 +64,7 @@ def _number(value: float, lang: str, pattern: str | None) -> str:
 
 
 def format_distance(metres: float, lang: str) -> str:
+    _ = translator(lang)
     if metres < 1000:
         return _("{n} m").format(n=_number(round(metres, -1), lang, None))
     return _("{n} km").format(n=_number(round(metres / 1000, 1), lang, "#,##0.0"))
@@ -75,7 +77,40 @@ def _line(lang: str, text: str) -> str:
 MAX_TEXT = 4096  # Telegram's limit for one message
 
 
+_CARDS: OrderedDict[tuple, tuple[FacilityRecord, str]] = OrderedDict()
+CARD_CACHE = 4096  # cards kept; a few hundred places in six languages, a few numbers each
+
+
 def card(result: Result, lang: str, *, details: bool = False, number: int | None = None) -> str:
+    """The place as an HTML card; the same place shown the same way is rendered once.
+
+    People in one district asking for the same kind of place get the same cards (the
+    distance is measured from the district's centre). The key holds everything the card
+    shows besides the record, which is compared by identity: a reloaded index renders anew.
+    """
+    f = result.facility
+    key = (
+        id(f),
+        lang,
+        details,
+        number,
+        result.category,
+        result.distance_m,
+        result.in_district,
+        tuple(result.next_dates),
+    )
+    hit = _CARDS.get(key)
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    text = _card(result, lang, details, number)
+    _CARDS[key] = (f, text)
+    if len(_CARDS) > CARD_CACHE:
+        _CARDS.popitem(last=False)
+    return text
+
+
+def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
+    _ = translator(lang)
     f = result.facility
     e = html.escape
     title = f"{number} · {e(f.name)}" if number is not None else e(f.name)
@@ -109,11 +144,11 @@ def card(result: Result, lang: str, *, details: bool = False, number: int | None
         if value:
             lines.append(f"{icon} {e(value)}")
     if details:
-        lines += _details(f)
+        lines += _details(f, _)
     return "\n".join(_line(lang, line) for line in lines)
 
 
-def _details(f: FacilityRecord) -> list[str]:
+def _details(f: FacilityRecord, _: Callable[[str], str]) -> list[str]:
     e = html.escape
     out = []
     if f.operator:
@@ -128,26 +163,40 @@ def _details(f: FacilityRecord) -> list[str]:
     return out
 
 
-def _place_buttons(result: Result, number: int | None = None) -> list[InlineKeyboardButton]:
+def _place_buttons(result: Result, lang: str, number: int | None = None) -> list[InlineKeyboardButton]:
     """Map, calendar and details of one place; numbered when several cards share a message."""
     f = result.facility
+    return list(_buttons_of(f.id, f.lat is not None, bool(result.next_dates), number, lang))
+
+
+@lru_cache(maxsize=8192)
+def _buttons_of(
+    fid: int, has_point: bool, has_dates: bool, number: int | None, lang: str
+) -> tuple[InlineKeyboardButton, ...]:
+    """The same few places come up again and again; their buttons are immutable models.
+
+    Validating three pydantic buttons and packing their callback data cost more than
+    ranking the places; `lang` is part of the key because the labels are translated.
+    """
+    _ = translator(lang)
     tag = f" {number}" if number is not None else ""
     row = []
-    if f.lat is not None:
-        row.append(("📍 " + _("Map") + tag, PlaceCb(action="map", fid=f.id)))
-    if result.next_dates:
-        row.append(("📅 " + _("Calendar") + tag, PlaceCb(action="ics", fid=f.id)))
-    row.append(("ℹ " + _("Details") + tag, PlaceCb(action="info", fid=f.id)))
-    return [InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in row]
+    if has_point:
+        row.append(("📍 " + _("Map") + tag, PlaceCb(action="map", fid=fid)))
+    if has_dates:
+        row.append(("📅 " + _("Calendar") + tag, PlaceCb(action="ics", fid=fid)))
+    row.append(("ℹ " + _("Details") + tag, PlaceCb(action="info", fid=fid)))
+    return tuple(InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in row)
 
 
-def card_keyboard(result: Result) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[_place_buttons(result)])
+def card_keyboard(result: Result, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[_place_buttons(result, lang)])
 
 
 def footer_buttons(
-    q: int, next_offset: int | None, record_id: int | None
+    q: int, next_offset: int | None, record_id: int | None, lang: str
 ) -> list[list[InlineKeyboardButton]]:
+    _ = translator(lang)
     rows = []
     if next_offset is not None:
         rows.append(
@@ -179,7 +228,7 @@ def answer_messages(
     """
     numbers = range(first_number, first_number + len(results))
     cards = [card(r, lang, number=n) for r, n in zip(results, numbers, strict=True)]
-    rows = [_place_buttons(r, n) for r, n in zip(results, numbers, strict=True)] + (footer or [])
+    rows = [_place_buttons(r, lang, n) for r, n in zip(results, numbers, strict=True)] + (footer or [])
     parts = [*blocks, *cards] + ([closing] if closing else [])
     text = "\n\n".join(parts)
     markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
@@ -187,7 +236,7 @@ def answer_messages(
         return [(text, markup)]
     out: list[tuple[str, InlineKeyboardMarkup | None]] = [("\n\n".join(blocks), None)] if blocks else []
     out += [
-        (c, InlineKeyboardMarkup(inline_keyboard=[_place_buttons(r)]))
+        (c, InlineKeyboardMarkup(inline_keyboard=[_place_buttons(r, lang)]))
         for c, r in zip(cards, results, strict=True)
     ]
     if closing or footer:

@@ -8,31 +8,83 @@ call; the JSON encoder is C. Calls with files still go as multipart forms.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, cast
 
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientError
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
 
+class _Decoded(str):
+    """A response body already decoded, so check_response does not decode it again."""
+
+    data: Any
+
+    def __new__(cls, raw: str, data: Any) -> _Decoded:
+        self = super().__new__(cls, raw)
+        self.data = data
+        return self
+
+
+def _loads(content: str) -> Any:
+    return content.data if isinstance(content, _Decoded) else json.loads(content)
+
+
 class JsonAiohttpSession(AiohttpSession):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(json_loads=_loads, **kwargs)
+        self._defaults: tuple[DefaultBotProperties | None, dict[str, Any]] = (None, {})
+
+    def _default(self, bot: Bot, value: Default) -> Any:
+        """A default of the bot as JSON, worked out once: DefaultBotProperties is immutable."""
+        owner, plain = self._defaults
+        if owner is not bot.default:
+            owner, plain = self._defaults = (bot.default, {})
+        if value.name not in plain:
+            files: dict[str, Any] = {}
+            plain[value.name] = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        return plain[value.name]
+
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
         """The call as one JSON object, or None when it carries a file."""
+        encoded = self.encode(bot, method)
+        return None if encoded is None else encoded[0]
+
+    def encode(self, bot: Bot, method: TelegramMethod[Any]) -> tuple[dict[str, Any], str] | None:
+        """(body, JSON text) of a call without files; None when it carries a file.
+
+        Only the top level is looked at first: that is where aiogram leaves its
+        placeholders for the bot's defaults (parse mode, link previews). Whatever the
+        JSON encoder cannot take below that (a file in a media group, a date) sends the
+        call through `_plain`, which hands each such value to aiogram's prepare_value.
+        """
         files: dict[str, Any] = {}
-        body = self._plain(bot, method.model_dump(warnings=False, exclude_none=True), files)
-        return None if files else body
+        body: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+            if isinstance(value, Default):
+                value = self._default(bot, value)
+            elif not isinstance(value, str | int | float | dict | list):
+                value = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if value is not None:
+                body[key] = value
+        if files:
+            return None
+        try:
+            return body, self.json_dumps(body)
+        except TypeError:
+            body = self._plain(bot, body, files)
+            return None if files else (body, self.json_dumps(body))
 
     def _plain(self, bot: Bot, value: Any, files: dict[str, Any]) -> Any:
-        """JSON-ready values; aiogram's prepare_value only for what is not plain already.
-
-        Cards carry a dozen buttons; prepare_value's generic walk over them took more
-        time than dumping the whole call.
-        """
+        """JSON-ready values; aiogram's prepare_value only for what is not plain already."""
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
@@ -51,15 +103,16 @@ class JsonAiohttpSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
-        body = self.json_body(bot, method)
-        if body is None:
+        encoded = self.encode(bot, method)
+        if encoded is None:
             return await super().make_request(bot, method, timeout)
+        body, data = encoded
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
             async with session.post(
                 url,
-                data=self.json_dumps(body),
+                data=data,
                 headers={"Content-Type": "application/json"},
                 timeout=self.timeout if timeout is None else timeout,
             ) as resp:
@@ -68,5 +121,24 @@ class JsonAiohttpSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result)
+        content = _Decoded(raw_result, _reuse_keyboard(self.json_loads(raw_result), body, method))
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
         return cast(TelegramType, response.result)
+
+
+def _reuse_keyboard(data: Any, body: dict[str, Any], method: TelegramMethod[Any]) -> Any:
+    """The sent keyboard object in place of its echo in the returned message.
+
+    Telegram returns the message it sent with the keyboard as it was sent; turning that
+    echo into a dozen pydantic buttons again cost more than building the answer. The
+    object is used only when the echo equals what was sent, so the result is the same.
+    """
+    result = data.get("result") if isinstance(data, dict) else None
+    markup = getattr(method, "reply_markup", None)
+    if (
+        isinstance(markup, InlineKeyboardMarkup)  # only inline keyboards come back in a message
+        and isinstance(result, dict)
+        and result.get("reply_markup") == body.get("reply_markup")
+    ):
+        result["reply_markup"] = markup
+    return data

@@ -1,10 +1,13 @@
 """Calls without files go as JSON bodies; calls with files stay multipart forms."""
 
-from aiogram.methods import SendDocument, SendMessage
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+import json
+
+from aiogram.methods import SendDocument, SendMediaGroup, SendMessage
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 
 from bot.factory import make_bot
 from bot.sandbox import BotAPISandbox
+from bot.session import _reuse_keyboard
 
 TOKEN = "123456:JSON"
 
@@ -23,6 +26,29 @@ async def test_a_message_is_one_json_object_with_nested_markup():
         assert body["text"] == "<b>Grüß Gott</b> & 👋" and body["chat_id"] == 5
         document = SendDocument(chat_id=5, document=BufferedInputFile(b"BEGIN:VCALENDAR", "a.ics"))
         assert bot.session.json_body(bot, document) is None
+    finally:
+        await bot.session.close()
+
+
+async def test_defaults_and_files_below_the_top_level_are_found():
+    bot = make_bot(TOKEN)
+    try:
+        by_url = SendMediaGroup(
+            chat_id=5,
+            media=[InputMediaPhoto(media="https://x.de/a.jpg"), InputMediaPhoto(media="https://x.de/b.jpg")],
+        )
+        body, text = bot.session.encode(bot, by_url)
+        # the bot's parse mode, a placeholder inside each photo, is filled in as Telegram needs it
+        assert [m["parse_mode"] for m in body["media"]] == ["HTML", "HTML"]
+        assert json.loads(text) == body
+        uploaded = SendMediaGroup(
+            chat_id=5,
+            media=[
+                InputMediaPhoto(media=BufferedInputFile(b"\x89PNG", "a.png")),
+                InputMediaPhoto(media="https://x.de/b.jpg"),
+            ],
+        )
+        assert bot.session.encode(bot, uploaded) is None  # a file anywhere: multipart
     finally:
         await bot.session.close()
 
@@ -50,3 +76,31 @@ async def test_the_sandbox_takes_both_and_finds_them_valid():
     finally:
         await bot.session.close()
         await sandbox.stop()
+
+
+async def test_the_returned_message_carries_the_keyboard_as_sent():
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    bot = make_bot(TOKEN, sandbox.base_url)
+    user = sandbox.user(4712)
+    try:
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="📍 1", callback_data="p:map:1")]]
+        )
+        sent = await bot.send_message(user.id, "<b>Karte</b>", reply_markup=markup)
+        assert sent.reply_markup is markup and sent.text == "Karte"
+        assert user.messages[-1].message["reply_markup"] == markup.model_dump(exclude_none=True)
+    finally:
+        await bot.session.close()
+        await sandbox.stop()
+
+
+def test_a_keyboard_that_came_back_changed_is_read_from_the_answer():
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="x")]])
+    method = SendMessage(chat_id=5, text="t", reply_markup=markup)
+    body = {"reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "x"}]]}}
+    changed = {"inline_keyboard": [[{"text": "b", "callback_data": "x"}]]}
+    data = {"ok": True, "result": {"message_id": 1, "reply_markup": changed}}
+    assert _reuse_keyboard(data, body, method)["result"]["reply_markup"] is changed
+    same = {"ok": True, "result": {"message_id": 1, "reply_markup": dict(body["reply_markup"])}}
+    assert _reuse_keyboard(same, body, method)["result"]["reply_markup"] is markup

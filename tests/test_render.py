@@ -61,3 +61,39 @@ def test_the_same_instant_reads_in_its_own_time_zone():
     assert format_when(berlin, "de").endswith("18:00")  # ... read twice, cached or not
     assert format_when(utc, "de").endswith("17:00")
     assert format_when(berlin, "de").endswith("18:00")
+
+
+def test_a_card_is_rendered_once_and_again_when_anything_it_shows_changes(i18n, monkeypatch):
+    import bot.render as render
+
+    calls: list[str] = []
+    real = render._card
+    monkeypatch.setattr(render, "_card", lambda *a: calls.append(a[1]) or real(*a))
+    when = dt.datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
+    place = facility(id=9_001)
+    with i18n.context(), i18n.use_locale("de"):
+        first = card(Result(place, "buergerzentrum", 800.0, None, next_dates=[when]), "de", number=1)
+        again = card(Result(place, "buergerzentrum", 800.0, None, next_dates=[when]), "de", number=1)
+        assert again == first and calls == ["de"]
+        # another language, distance, date or number is another card
+        turkish = card(Result(place, "buergerzentrum", 800.0, None, next_dates=[when]), "tr", number=1)
+        farther = card(Result(place, "buergerzentrum", 1800.0, None, next_dates=[when]), "de", number=1)
+        later = card(
+            Result(place, "buergerzentrum", 800.0, None, next_dates=[when + dt.timedelta(days=7)]), "de"
+        )
+        assert len(calls) == 4 and len({first, turkish, farther, later}) == 4
+        assert "1,8 km" in farther and "800 m" in first
+        # a reloaded index brings new records: their cards are rendered anew, not taken from the cache
+        renamed = facility(id=9_001, name="Neuer Name")
+        fresh = card(Result(renamed, "buergerzentrum", 800.0, None, next_dates=[when]), "de", number=1)
+        assert "Neuer Name" in fresh and len(calls) == 5
+
+
+def test_a_card_reads_in_its_own_language_whatever_the_context(i18n):
+    place = facility(id=9_002, hours_text=None)
+    with i18n.context(), i18n.use_locale("de"):
+        english = card(Result(place, "buergerzentrum", 1234.0, False), "en")
+    with i18n.context(), i18n.use_locale("en"):
+        expected = card(Result(facility(id=9_003, hours_text=None), "buergerzentrum", 1234.0, False), "en")
+    assert english.split("\n", 1)[1] == expected.split("\n", 1)[1]
+    assert "away" in english

@@ -108,7 +108,7 @@ class Assistant:
             lang,
             first_number=offset + 1,
             closing=closing,
-            footer=render.footer_buttons(q, more, record_id),
+            footer=render.footer_buttons(q, more, record_id, lang),
         )
         return Reply([Outgoing(t, m) for t, m in messages], record_id=record_id)
 
@@ -152,7 +152,7 @@ class Assistant:
     def details(self, f: FacilityRecord, lang: str) -> Outgoing:
         dates = self.engine.next_dates(f, self.now())
         result = Result(f, f.category, None, None, next_dates=dates)
-        return Outgoing(render.card(result, lang, details=True), render.card_keyboard(result))
+        return Outgoing(render.card(result, lang, details=True), render.card_keyboard(result, lang))
 
     def calendar_file(self, f: FacilityRecord, count: int = 5) -> BufferedInputFile | None:
         occurrences = self.engine.occurrences(f, self.now(), count)

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -41,6 +42,19 @@ def row_values(answer: Answer, text: str | None) -> dict[str, Any]:
     )
 
 
+def _random_refs(batch: int = 512) -> Iterator[int]:
+    """Unguessable 62-bit references, read from the system's random source in blocks.
+
+    A forged button must not hit somebody else's row, so the Mersenne Twister will not
+    do; one system call per reference was a visible cost per question under load.
+    """
+    while True:
+        block = secrets.token_bytes(8 * batch)
+        for i in range(0, len(block), 8):
+            if ref := int.from_bytes(block[i : i + 8], "big") >> 2:
+                yield ref
+
+
 class DemandLog:
     """Demand rows kept for a moment and written in batches by one background task.
 
@@ -67,9 +81,10 @@ class DemandLog:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._refs = _random_refs()
 
     def add(self, answer: Answer, text: str | None = None) -> int:
-        ref = secrets.randbits(62) or 1
+        ref = next(self._refs)
         self.pending[ref] = {**row_values(answer, text), "ref": ref}
         if len(self.pending) >= self.batch:
             self._full.set()

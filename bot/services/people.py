@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections import OrderedDict
+from functools import lru_cache
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,8 +44,8 @@ class PersonCache:
     A question cost two transactions before it was answered, the person's record and
     the anonymous demand row; under load those round trips were most of the CPU an
     update took (benchmarks/chat.py). The cache holds a detached copy per person for
-    `ttl` seconds; each update merges it into its own session without loading, so a
-    handler changes its own instance and never the cached one.
+    `ttl` seconds; each update gets a detached copy of its own, added to its session
+    without loading, so a handler changes its own instance and never the cached one.
 
     A change made through the ORM in this process drops the entry when it is flushed
     (`_forget_flushed`), and `forget` is called where persons are changed by plain
@@ -68,6 +69,11 @@ class PersonCache:
         self._entries.move_to_end(telegram_id)
         return entry[1]
 
+    def copy(self, telegram_id: int) -> Person | None:
+        """A detached copy of the cached record for one update to change as it likes."""
+        cached = self.get(telegram_id)
+        return None if cached is None else _detached_copy(cached)
+
     def epoch(self, telegram_id: int) -> int:
         return self._epochs.get(telegram_id, 0)
 
@@ -75,12 +81,9 @@ class PersonCache:
         if self.ttl <= 0 or self._epochs.get(person.telegram_id, 0) != epoch:
             return
         loaded = inspect(person).dict
-        keys = [c.key for c in inspect(Person).column_attrs]
-        if any(k not in loaded for k in keys):
+        if any(k not in loaded for k in _columns()):
             return  # a column expired by the last flush (last_seen_at): loading it costs a round trip
-        copy = Person(**{k: loaded[k] for k in keys})
-        make_transient_to_detached(copy)
-        self._entries[person.telegram_id] = (time.monotonic() + self.ttl, copy)
+        self._entries[person.telegram_id] = (time.monotonic() + self.ttl, _detached_copy(person))
         self._entries.move_to_end(person.telegram_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -93,6 +96,24 @@ class PersonCache:
 
 
 _CACHES: weakref.WeakSet[PersonCache] = weakref.WeakSet()
+
+
+@lru_cache(maxsize=1)
+def _columns() -> tuple[str, ...]:
+    return tuple(c.key for c in inspect(Person).column_attrs)
+
+
+def _detached_copy(person: Person) -> Person:
+    """A new instance holding the same row, as a query would have loaded it.
+
+    The values go into the instance's dict as a load puts them there; through the
+    constructor each would be an attribute event, and the copy costs three times as much.
+    """
+    loaded = inspect(person).dict
+    copy = Person._sa_class_manager.new_instance()
+    copy.__dict__.update({k: loaded[k] for k in _columns()})
+    make_transient_to_detached(copy)
+    return copy
 
 
 def forget(telegram_id: int) -> None:
@@ -128,9 +149,11 @@ async def current(
     session: AsyncSession, telegram_id: int, language_code: str | None, cache: PersonCache
 ) -> Person:
     """The person of this update, from the cache when it is fresh, else from the database."""
-    cached = cache.get(telegram_id)
-    if cached is not None and (not language_code or cached.telegram_language == language_code):
-        return await session.merge(cached, load=False)
+    person = cache.copy(telegram_id)
+    if person is not None and (not language_code or person.telegram_language == language_code):
+        # adding a detached record issues no SQL; the update's session may not even open
+        session.add(person)
+        return person
     epoch = cache.epoch(telegram_id)
     person = await get_or_create(session, telegram_id, language_code)
     # hand the connection back while the handler works and talks to Telegram:
