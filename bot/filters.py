@@ -30,15 +30,21 @@ def button(label: Any) -> Magic:
 
 
 class Question(Filter):
-    """Typed text that is neither a command nor a menu button in the person's language."""
+    """Typed text outside any form that is neither a command nor a menu button in the person's language.
+
+    One filter for what took two (a state filter and a text filter): this runs for
+    every message, and each filter costs aiogram a call with its own arguments.
+    """
 
     def __init__(self, menu: tuple[Any, ...]):
         self.menu = menu
         self._labels: dict[str, frozenset[str]] = {}  # per language: translated once, not per message
 
-    async def __call__(self, event: TelegramObject, i18n_lang: str | None = None) -> bool:
+    async def __call__(
+        self, event: TelegramObject, raw_state: str | None = None, i18n_lang: str | None = None
+    ) -> bool:
         text = getattr(event, "text", None)
-        if not text or text.startswith("/"):
+        if raw_state is not None or not text or text.startswith("/"):
             return False
         labels = self._labels.get(i18n_lang) if i18n_lang else None
         if labels is None:

@@ -196,20 +196,23 @@ def card_keyboard(result: Result, lang: str) -> InlineKeyboardMarkup:
 def footer_buttons(
     q: int, next_offset: int | None, record_id: int | None, lang: str
 ) -> list[list[InlineKeyboardButton]]:
-    _ = translator(lang)
     rows = []
     if next_offset is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text="➕ " + _("More results"), callback_data=PageCb(q=q, offset=next_offset).pack()
-                )
-            ]
-        )
+        rows.append([_more_button(q, next_offset, lang)])
     if record_id is not None:
         cb = FeedbackCb(q=q, rec=record_id).pack()
-        rows.append([InlineKeyboardButton(text="🙁 " + _("Not what I was looking for"), callback_data=cb)])
+        label = "🙁 " + translator(lang)("Not what I was looking for")
+        rows.append([InlineKeyboardButton(text=label, callback_data=cb)])
     return rows
+
+
+@lru_cache(maxsize=1024)
+def _more_button(q: int, offset: int, lang: str) -> InlineKeyboardButton:
+    """Question numbers and offsets are small: the same few buttons serve everybody."""
+    _ = translator(lang)
+    return InlineKeyboardButton(
+        text="➕ " + _("More results"), callback_data=PageCb(q=q, offset=offset).pack()
+    )
 
 
 def answer_messages(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -75,7 +74,7 @@ def make_question_router() -> Router:
     command, button and form handlers before it reached `question`.
     """
     router = Router(name="questions")
-    router.message.register(question, StateFilter(None), Question(keyboards.MENU))
+    router.message.register(question, Question(keyboards.MENU))
     return router
 
 

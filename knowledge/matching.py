@@ -58,10 +58,12 @@ class Vocabulary:
         self.max_span = min(
             MAX_SPAN, max((t.ntokens for ts in self.exact.values() for t in ts), default=1) + 1
         )
-        buckets: dict[str, list[str]] = defaultdict(list)
-        for key in self.exact:
+        # keys by first letter and length: a key within k edits is at most k longer or
+        # shorter, so a typo is compared with a few dozen keys, not a whole letter
+        buckets: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
+        for order, key in enumerate(self.exact):
             if len(key) >= MIN_FUZZY_LEN:
-                buckets[key[0]].append(key)
+                buckets[key[0], len(key)].append((order, key))
         self.buckets = dict(buckets)
 
     def _lookup(self, key: str) -> tuple[list[Term], float]:
@@ -84,9 +86,17 @@ class Vocabulary:
 
     def _fuzzy(self, key: str) -> tuple[list[Term], float]:
         edits = allowed_edits(len(key))
-        bucket = self.buckets.get(key[0]) if edits else None
-        if not bucket:
+        if not edits:
             return [], 0.0
+        near = [
+            entry
+            for length in range(len(key) - edits, len(key) + edits + 1)
+            for entry in self.buckets.get((key[0], length), ())
+        ]
+        if not near:
+            return [], 0.0
+        near.sort()  # the catalogue's order: among equally close keys the first one wins, as before
+        bucket = [k for _, k in near]
         found = process.extractOne(key, bucket, scorer=Levenshtein.distance, score_cutoff=edits)
         if not found:
             return [], 0.0
@@ -99,14 +109,14 @@ class Vocabulary:
         """Every span of the question that names a term, possibly overlapping."""
         found: list[Match] = []
         n = len(toks)
+        # typo tolerance only for words: not across function words or numbers
+        plain = [t not in self.stopwords and not has_digit(t) for t in toks]
         for i in range(n):
             key = ""
             for j in range(i, min(n, i + self.max_span)):
                 key += toks[j]
                 terms, score = self._lookup(key)
-                # typo tolerance only for words: not across function words or numbers
-                plain = not any(t in self.stopwords or has_digit(t) for t in toks[i : j + 1])
-                if not terms and plain and j - i < 2:
+                if not terms and j - i < 2 and all(plain[i : j + 1]):
                     prefix = self._prefix(key) if j == i else ([], 0.0)
                     terms, score = max(prefix, self._fuzzy(key), key=lambda ts: ts[1])
                 if terms:

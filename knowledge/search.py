@@ -380,9 +380,18 @@ class SearchEngine:
         if want > 0 and place.has_point:
             found: list[tuple[float, FacilityRecord]] = []
             if near:
-                inside = [
-                    f for d in near for f in self.by_district.get(d, ()) if accept(f) and f.lat is not None
-                ]
+                in_near = sum(len(self.by_district.get(d, ())) for d in near)
+                if pool_ids is not None and len(pool_ids) < in_near:
+                    # the kind of place is rarer than the district's places: start from it
+                    pooled = (self.by_id[i] for i in pool_ids)
+                    inside = [f for f in pooled if f.district in near and f.lat is not None and accept(f)]
+                else:
+                    inside = [
+                        f
+                        for d in near
+                        for f in self.by_district.get(d, ())
+                        if accept(f) and f.lat is not None
+                    ]
                 found = sorted(((distance(f), f) for f in inside), key=lambda x: (x[0], x[1].name))[:want]
             if len(found) < want:
                 keep = (lambda f: accept(f) and f.district not in near) if near else accept

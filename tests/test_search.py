@@ -207,3 +207,52 @@ def test_cached_next_dates_equal_a_fresh_expansion_at_every_moment(knowledge):
         for f in scheduled:
             fresh = [start for start, _ in knowledge.occurrences(f, now, 3)]
             assert knowledge.next_dates(f, now) == fresh, (f.name, now)
+
+
+def test_typo_lookup_by_length_finds_what_a_whole_letter_scan_finds(knowledge):
+    """The typo index compares only keys of a near length; it must pick exactly what
+    comparing the whole first-letter bucket picked, ties included."""
+    import random
+
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    from knowledge.matching import allowed_edits
+
+    vocab = knowledge.vocabulary
+    by_letter: dict[str, list[str]] = {}
+    for key in vocab.exact:
+        if len(key) >= 5:
+            by_letter.setdefault(key[0], []).append(key)
+    rng = random.Random(7)
+    keys = list(vocab.exact)
+    letters = "abcdefghijklmnopqrstuvwxyzäöü"
+    checked = 0
+    for _ in range(3000):
+        word = list(rng.choice(keys))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(word))
+            op = rng.randrange(3)
+            if op == 0:
+                word[i] = rng.choice(letters)
+            elif op == 1:
+                word.insert(i, rng.choice(letters))
+            elif len(word) > 1:
+                del word[i]
+        key = "".join(word)
+        if not key:
+            continue
+        edits = allowed_edits(len(key))
+        bucket = by_letter.get(key[0]) if edits else None
+        found = (
+            process.extractOne(key, bucket, scorer=Levenshtein.distance, score_cutoff=edits)
+            if bucket
+            else None
+        )
+        if found and allowed_edits(len(found[0])) >= found[1]:
+            expected = (vocab.exact[found[0]], 0.92 - 0.07 * found[1])
+        else:
+            expected = ([], 0.0)
+        assert vocab._fuzzy(key) == expected, key
+        checked += bool(expected[0])
+    assert checked > 500  # most perturbed keys still find a term

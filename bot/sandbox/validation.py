@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ BUTTON_ACTIONS = (
     "callback_game",
     "pay",
 )
+_ACTIONS = frozenset(BUTTON_ACTIONS)
 HTML_TAGS = {
     "b",
     "strong",
@@ -72,54 +74,80 @@ def decode_form_value(value: Any, types: list[str]) -> Any:
     return value
 
 
-def _matches(value: Any, type_name: str, path: str) -> bool:
+Checker = Callable[[Any, str], bool]
+_INTEGER = re.compile(r"-?\d+")
+
+
+def _is_integer(value: Any, _path: str) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and _INTEGER.fullmatch(value) is not None)
+
+
+def _is_float(value: Any, _path: str) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
+
+
+_SIMPLE: dict[str, Checker] = {
+    "Integer": _is_integer,
+    "Float": _is_float,
+    "String": lambda value, _path: isinstance(value, str),
+    "Boolean": lambda value, _path: value in (True, False, "true", "false", "True", "False"),
+    "True": lambda value, _path: value in (True, "true", "True"),
+    "InputFile": lambda value, _path: isinstance(value, bytes | str),
+}
+
+
+@cache
+def _checker(type_name: str) -> Checker:
+    """A type of the spec turned into a check once, not parsed again for every value.
+
+    A result card's keyboard holds a dozen buttons; reading "Array of Array of
+    InlineKeyboardButton" and looking types up for each of them was most of the time
+    the sandbox spent on a message.
+    """
     if type_name.startswith("Array of "):
-        inner = type_name[len("Array of ") :]
-        return isinstance(value, list) and all(_matches(v, inner, path) for v in value)
-    if type_name == "Integer":
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int):
-            return True
-        return isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None
-    if type_name == "Float":
-        try:
-            float(value)
-        except (TypeError, ValueError):
-            return False
-        return not isinstance(value, bool)
-    if type_name == "String":
-        return isinstance(value, str)
-    if type_name in ("Boolean", "True"):
-        return (
-            value in (True, False, "true", "false", "True", "False")
-            if type_name == "Boolean"
-            else value in (True, "true", "True")
-        )
-    if type_name == "InputFile":
-        return isinstance(value, bytes | str)
+        inner = _checker(type_name[len("Array of ") :])
+        return lambda value, path: isinstance(value, list) and all(inner(v, path) for v in value)
+    if type_name in _SIMPLE:
+        return _SIMPLE[type_name]
     t = spec()["types"].get(type_name)
     if t is None:
-        return True  # a type outside the packaged part is not ours to judge
+        return lambda value, path: True  # a type outside the packaged part is not ours to judge
     if t.get("subtypes"):
-        return any(_matches(value, sub, path) for sub in t["subtypes"])
-    if not isinstance(value, dict):
-        return False
-    try:
-        check_object(value, t["fields"], f"{path}")
-    except BadRequest:
-        return False
-    return True
+        subs = [_checker(sub) for sub in t["subtypes"]]
+        return lambda value, path: any(sub(value, path) for sub in subs)
+    fields = t["fields"]
+
+    def check(value: Any, path: str) -> bool:
+        if not isinstance(value, dict):
+            return False
+        try:
+            check_object(value, fields, path)
+        except BadRequest:
+            return False
+        return True
+
+    return check
+
+
+def _matches(value: Any, type_name: str, path: str) -> bool:
+    return _checker(type_name)(value, path)
 
 
 class _Fields:
-    """A field list as Telegram checks it: names, required names, types per name."""
+    """A field list as Telegram checks it: names, required names, checks per name."""
 
-    __slots__ = ("fields", "required", "types")
+    __slots__ = ("checks", "fields", "required", "types")
 
     def __init__(self, fields: list[dict[str, Any]]):
         self.fields = fields  # kept, so its id cannot be reused while it is known
         self.types = {f["name"]: f["types"] for f in fields}
+        self.checks = {f["name"]: [_checker(t) for t in f["types"]] for f in fields}
         self.required = [f["name"] for f in fields if f["required"]]
 
 
@@ -133,11 +161,13 @@ def check_object(value: dict[str, Any], fields: list[dict[str, Any]], path: str)
     for name in known.required:
         if name not in value:
             raise BadRequest(f'Bad Request: field "{path}{name}" is required')
+    checks = known.checks
     for key, item in value.items():
-        types = known.types.get(key)
-        if types is None:
+        ok = checks.get(key)
+        if ok is None:
             raise BadRequest(f'Bad Request: unknown field "{path}{key}"')
-        if not any(_matches(item, t, path) for t in types):
+        if not (ok[0](item, path) if len(ok) == 1 else any(c(item, path) for c in ok)):
+            types = known.types[key]
             raise BadRequest(f'Bad Request: field "{path}{key}" must be of type {" or ".join(types)}')
 
 
@@ -190,8 +220,7 @@ def check_markup(markup: Any) -> None:
         raise BadRequest("Bad Request: can't parse reply keyboard markup JSON object")
     for row in markup.get("inline_keyboard") or []:
         for button in row:
-            actions = [a for a in BUTTON_ACTIONS if a in button]
-            if len(actions) != 1:
+            if len(_ACTIONS.intersection(button)) != 1:
                 raise BadRequest("Bad Request: inline keyboard button must have exactly one action")
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_BYTES:

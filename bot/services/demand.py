@@ -99,7 +99,7 @@ class DemandLog:
             self._writing = rows
             try:
                 async with self.sessionmaker() as session, session.begin():
-                    await session.execute(insert(DemandRecord), list(rows.values()))
+                    await session.execute(insert(DemandRecord.__table__), list(rows.values()))
             except Exception:
                 kept = dict(list(rows.items())[-self.backlog :])
                 self.pending = {**kept, **self.pending}
