@@ -9,6 +9,7 @@ call; the JSON encoder is C. Calls with files still go as multipart forms.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default, DefaultBotProperties
@@ -17,7 +18,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -112,11 +113,12 @@ class JsonAiohttpSession(AiohttpSession):
         try:
             async with session.post(
                 url,
-                data=data,
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout if timeout is None else timeout,
+                data=data.encode(),
+                headers=JSON_HEADERS,
+                timeout=_client_timeout(self.timeout if timeout is None else timeout),
             ) as resp:
-                raw_result = await resp.text()
+                # the Bot API answers in UTF-8 JSON: no charset sniffing per response
+                raw_result = (await resp.read()).decode("utf-8", "replace")
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
@@ -124,6 +126,15 @@ class JsonAiohttpSession(AiohttpSession):
         content = _Decoded(raw_result, _reuse_keyboard(self.json_loads(raw_result), body, method))
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
         return cast(TelegramType, response.result)
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@lru_cache(maxsize=16)
+def _client_timeout(seconds: float) -> ClientTimeout:
+    """aiohttp builds a ClientTimeout from a plain number on every request; the few used are kept."""
+    return ClientTimeout(total=seconds)
 
 
 def _reuse_keyboard(data: Any, body: dict[str, Any], method: TelegramMethod[Any]) -> Any:
