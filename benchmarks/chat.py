@@ -1,6 +1,6 @@
 """Chat throughput and reply latency through the local Bot API sandbox.
 
-    python benchmarks/chat.py [--updates 1000] [--paced-rounds 4] [--repeats 3]
+    python benchmarks/chat.py [--updates 1000] [--paced-rounds 4] [--repeats 5]
 
 For 1, 10 and 100 simulated people it measures the real bot (long polling over HTTP,
 SQLite, in-memory state) in two ways, after one unmeasured warm-up question each:
@@ -52,6 +52,7 @@ QUESTIONS = [
     "Elterncafé in Mühlburg",
     "Bürgerverein Daxlanden",
 ]
+SETTLE_S = 1.0  # after a bot starts, before it is measured
 THINK_S = (2.0, 6.0)  # reading an answer before the next question, in seconds
 _ids = itertools.count(500_000)
 
@@ -149,6 +150,7 @@ async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int) 
             for rep in range(repeats):
                 for name, make_dp in bots:
                     async with polling(make_dp(), make_bot(TOKEN, sandbox.base_url)):
+                        await asyncio.sleep(SETTLE_S)  # start-up work (housekeeping) is not throughput
                         for mode, r, think in plan:
                             if mode == "paced" and rep:
                                 continue
@@ -199,7 +201,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=1000, help="saturated questions per size and run")
     parser.add_argument("--paced-rounds", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3, help="turns each bot takes (saturated runs)")
+    parser.add_argument("--repeats", type=int, default=5, help="turns each bot takes (saturated runs)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
     args = parser.parse_args()
     asyncio.run(main(args.updates, args.paced_rounds, args.sizes, args.repeats))

@@ -5,9 +5,13 @@ from aiogram import Router
 from handlers import coordinator, errors, menu, monitoring, networks, places, search, start, volunteer
 
 
-def setup_routers() -> Router:
-    root = Router(name="root")
-    root.include_routers(
+def setup_routers() -> list[Router]:
+    """The routers in the order the dispatcher tries them.
+
+    They hang directly from the dispatcher, not from a common root router: every level
+    of routers is another round of aiogram's propagation for each update.
+    """
+    return [
         search.make_question_router(),  # plain questions outside forms: the busiest path first
         coordinator.make_router(),  # invite deep links before the plain /start
         start.make_router(),
@@ -18,5 +22,4 @@ def setup_routers() -> Router:
         places.make_router(),
         search.make_router(),
         errors.make_router(),
-    )
-    return root
+    ]

@@ -65,6 +65,7 @@ class Vocabulary:
             if len(key) >= MIN_FUZZY_LEN:
                 buckets[key[0], len(key)].append((order, key))
         self.buckets = dict(buckets)
+        self._near_keys: dict[tuple[str, int, int], list[str]] = {}  # letters x lengths x edits: small
 
     def _lookup(self, key: str) -> tuple[list[Term], float]:
         terms = self.exact.get(key)
@@ -88,15 +89,9 @@ class Vocabulary:
         edits = allowed_edits(len(key))
         if not edits:
             return [], 0.0
-        near = [
-            entry
-            for length in range(len(key) - edits, len(key) + edits + 1)
-            for entry in self.buckets.get((key[0], length), ())
-        ]
-        if not near:
+        bucket = self._near(key[0], len(key), edits)
+        if not bucket:
             return [], 0.0
-        near.sort()  # the catalogue's order: among equally close keys the first one wins, as before
-        bucket = [k for _, k in near]
         found = process.extractOne(key, bucket, scorer=Levenshtein.distance, score_cutoff=edits)
         if not found:
             return [], 0.0
@@ -104,6 +99,20 @@ class Vocabulary:
         if allowed_edits(len(cand)) < dist:
             return [], 0.0
         return self.exact[cand], 0.92 - 0.07 * dist
+
+    def _near(self, letter: str, length: int, edits: int) -> list[str]:
+        """Keys that could be within `edits` of a key of this first letter and length."""
+        known = self._near_keys.get((letter, length, edits))
+        if known is not None:
+            return known
+        near = [
+            entry
+            for n in range(length - edits, length + edits + 1)
+            for entry in self.buckets.get((letter, n), ())
+        ]
+        near.sort()  # the catalogue's order: among equally close keys the first one wins
+        known = self._near_keys[letter, length, edits] = [k for _, k in near]
+        return known
 
     def candidates(self, toks: list[str]) -> list[Match]:
         """Every span of the question that names a term, possibly overlapping."""

@@ -12,7 +12,7 @@ import datetime as dt
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,6 +34,7 @@ AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its b
 NAME_COVERAGE = 0.6
 NAME_SPECIFIC_DF = 3  # a name word in at most this many names identifies a place
 NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
+RANKINGS_KEPT = 4096  # named places x kinds of places x pages: a few thousand at most
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -213,6 +214,8 @@ class SearchEngine:
             self.by_district[f.district].append(f)
         self.grid = GridIndex(self.facilities)
         self._pools: dict[frozenset[str], set[int]] = {}
+        # rankings for named places (not shared locations), see `rank`
+        self._ranked: OrderedDict[tuple, tuple[list[tuple], int]] = OrderedDict()
         # (facility id, count) -> (computed at, valid until, dates): see next_dates
         self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[dt.datetime]]] = {}
         placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
@@ -329,7 +332,39 @@ class SearchEngine:
         return Answer(u, page, self.district_names, total=total)
 
     def rank(self, u: Understanding, needed: int | None = None) -> tuple[list[Result], int]:
-        """The best `needed` results in order, and how many places match in all."""
+        """The best `needed` results in order, and how many places match in all.
+
+        The ranking depends only on what was understood, not on the wording: "Seniorentreff
+        Durlach", "Senioren in Durlach" and "Treff für Ältere, Durlach" rank alike. For a
+        named place (a district, street or postcode, whose point is fixed) the last
+        rankings are kept; a shared location is a new point each time and is ranked anew.
+        """
+        place = u.place
+        key = None
+        if place.kind != "point":
+            key = (
+                u.intent,
+                tuple(u.categories),
+                tuple(u.content),
+                place.kind,
+                place.district,
+                place.alternatives,
+                place.lat,
+                place.lon,
+                needed,
+            )
+            hit = self._ranked.get(key)
+            if hit is not None:
+                return [Result(*row) for row in hit[0]], hit[1]
+        out, total = self._rank(u, needed)
+        if key is not None:
+            rows = [(r.facility, r.category, r.distance_m, r.in_district, r.name_match) for r in out]
+            self._ranked[key] = (rows, total)
+            if len(self._ranked) > RANKINGS_KEPT:
+                self._ranked.popitem(last=False)
+        return out, total
+
+    def _rank(self, u: Understanding, needed: int | None) -> tuple[list[Result], int]:
         if u.intent in ("help", "smalltalk"):
             return [], 0
         accepted = u.accepted

@@ -64,6 +64,8 @@ def street_key(name: str) -> str:
 
 def arabic_variants(token: str) -> list[str]:
     """The token without Arabic article/preposition prefixes, for matching "الأسرة" to "أسرة"."""
+    if not token or not "\u0600" <= token[0] <= "\u06ff":
+        return []  # not Arabic script: nothing to strip
     out = []
     for prefix in _ARABIC_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= 2:

@@ -256,3 +256,52 @@ def test_typo_lookup_by_length_finds_what_a_whole_letter_scan_finds(knowledge):
         assert vocab._fuzzy(key) == expected, key
         checked += bool(expected[0])
     assert checked > 500  # most perturbed keys still find a term
+
+
+KINDS_OF_QUESTIONS = [
+    "Seniorentreff Durlach",
+    "Senioren in Durlach",
+    "Treff für ältere Menschen in Durlach",
+    "Elterncafé in Mühlburg",
+    "Jugendhaus Südstadt",
+    "Bürgerverein Daxlanden",
+    "Familienzentrum Oststadt",
+    "Beratung für Eltern",
+    "Stadtteiltreff",
+    "Kinder Nordweststadt",
+    "Jugendtreff 76137",
+    "Elterncafé Karlstraße",
+    "Quartiersarbeit Weststadt",
+    "Durlach",
+    "Hilfe",
+    "Hallo",
+    "Ich möchte mich engagieren",
+    "Netzwerktreffen Mühlburg",
+    "Kinder- und Jugendhaus",
+    "youth centre Durlach",
+    "Gençlik merkezi Mühlburg",
+    "مقهى الآباء في دورلاخ",
+    "Молодіжний центр Дурлах",
+    "Семейный центр Мюльбург",
+    "Seniorentref Durlah",
+    "Stadtteilkoordination",
+    "xyzzy",
+]
+
+
+def test_kept_rankings_equal_fresh_ones_and_locations_are_not_kept(knowledge):
+    for text in KINDS_OF_QUESTIONS:
+        u = knowledge.understand(text)
+        for needed in (3, 6):
+            first, total = knowledge.rank(u, needed)
+            again, total_again = knowledge.rank(u, needed)  # from the kept rankings
+            fresh, fresh_total = knowledge._rank(u, needed)
+            rows = [
+                [(r.facility.id, r.category, r.distance_m, r.in_district, r.name_match) for r in rs]
+                for rs in (first, again, fresh)
+            ]
+            assert rows[0] == rows[1] == rows[2] and total == total_again == fresh_total, text
+            assert all(a is not b for a, b in zip(first, again, strict=True))  # each answer its own results
+    kept = len(knowledge._ranked)
+    knowledge.search("Elterncafé", lat=49.0069, lon=8.4037)
+    assert len(knowledge._ranked) == kept  # a shared location is ranked anew every time
