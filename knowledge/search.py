@@ -34,6 +34,7 @@ AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its b
 NAME_COVERAGE = 0.6
 NAME_SPECIFIC_DF = 3  # a name word in at most this many names identifies a place
 NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
+QUESTIONS_KEPT = 4096  # wordings whose understanding is kept
 RANKINGS_KEPT = 4096  # named places x kinds of places x pages: a few thousand at most
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
@@ -216,6 +217,7 @@ class SearchEngine:
         self._pools: dict[frozenset[str], set[int]] = {}
         # rankings for named places (not shared locations), see `rank`
         self._ranked: OrderedDict[tuple, tuple[list[tuple], int]] = OrderedDict()
+        self._questions: dict[tuple[str, str | None], Understanding] = {}
         # (facility id, count) -> (computed at, valid until, dates): see next_dates
         self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[dt.datetime]]] = {}
         placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
@@ -323,13 +325,31 @@ class SearchEngine:
         limit: int = 5,
         offset: int = 0,
     ) -> Answer:
-        u = self.understand(text, lang, lat, lon)
+        u = (
+            self._understood(text, lang)
+            if lat is None and lon is None
+            else self.understand(text, lang, lat, lon)
+        )
         ranked, total = self.rank(u, offset + limit)
         page = ranked[offset : offset + limit]
         now = now or dt.datetime.now(BERLIN)
         for r in page:
             r.next_dates = self.next_dates(r.facility, now)
         return Answer(u, page, self.district_names, total=total)
+
+    def _understood(self, text: str, lang: str | None) -> Understanding:
+        """The last questions' understanding, by wording: people ask the same short things.
+
+        Understanding is a pure function of the words (a shared location is not cached);
+        nothing changes an Understanding once made, so answers can share one.
+        """
+        key = (text, lang)
+        u = self._questions.get(key)
+        if u is None:
+            u = self._questions[key] = self.understand(text, lang)
+            if len(self._questions) > QUESTIONS_KEPT:
+                self._questions.pop(next(iter(self._questions)))  # the oldest
+        return u
 
     def rank(self, u: Understanding, needed: int | None = None) -> tuple[list[Result], int]:
         """The best `needed` results in order, and how many places match in all.
@@ -444,7 +464,9 @@ class SearchEngine:
                 out += [result(f, None) for f in sorted(unplaced, key=lambda f: f.name)[:want]]
         elif want > 0:
             # no point to measure from: best category first, located places first, then by name
-            order = sorted(allowed, key=lambda c: -scores.get(c, 0)) if allowed else [None]
+            # equal scores keep the order of `accepted` (a frozenset's order changes from
+            # one process to the next with string hashing: answers must not)
+            order = sorted(dict.fromkeys(accepted), key=lambda c: -scores.get(c, 0)) if allowed else [None]
             seen: set[int] = set()
             for cat in order:
                 for f in self.by_category_sorted.get(cat, ()):

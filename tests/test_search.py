@@ -305,3 +305,43 @@ def test_kept_rankings_equal_fresh_ones_and_locations_are_not_kept(knowledge):
     kept = len(knowledge._ranked)
     knowledge.search("Elterncafé", lat=49.0069, lon=8.4037)
     assert len(knowledge._ranked) == kept  # a shared location is ranked anew every time
+
+
+def test_a_known_wording_is_understood_once_and_alike(knowledge, monkeypatch):
+    import knowledge.search as search_module
+
+    monkeypatch.setattr(search_module, "QUESTIONS_KEPT", 3)
+    monkeypatch.setattr(knowledge, "_questions", {})
+    calls: list[str] = []
+    real = knowledge.understand
+    monkeypatch.setattr(knowledge, "understand", lambda text, *a: calls.append(text) or real(text, *a))
+    first = knowledge.search("Seniorentreff Durlach", limit=3)
+    again = knowledge.search("Seniorentreff Durlach", limit=3)
+    assert calls == ["Seniorentreff Durlach"] and again.understanding is first.understanding
+    assert [r.facility.id for r in again.results] == [r.facility.id for r in first.results]
+    fresh = real("Seniorentreff Durlach")
+    assert (fresh.intent, fresh.categories, fresh.place.district) == (
+        first.understanding.intent,
+        first.understanding.categories,
+        first.understanding.place.district,
+    )
+    for text in ("Jugendhaus Südstadt", "Elterncafé in Mühlburg", "Bürgerverein Daxlanden"):
+        knowledge.search(text, limit=3)
+    assert len(knowledge._questions) == 3  # the oldest wording made room
+    knowledge.search("Seniorentreff Durlach", limit=3)
+    assert calls.count("Seniorentreff Durlach") == 2
+    knowledge.search("Seniorentreff", lat=49.0, lon=8.45, limit=3)  # a location is understood anew
+    knowledge.search("Seniorentreff", lat=49.0, lon=8.45, limit=3)
+    assert calls.count("Seniorentreff") == 2
+
+
+def test_equal_scores_keep_their_order_in_every_process(knowledge):
+    """Without a place, a volunteer is shown the district coordination first, then the
+    neighbourhood work: the order must not depend on the process's string hashing."""
+    from knowledge.search import COORDINATION
+
+    u = knowledge.understand("Ich möchte ehrenamtlich helfen")
+    assert u.intent == "volunteer" and not u.accepted
+    results, _total = knowledge._rank(u, 20)
+    firsts = list(dict.fromkeys(r.category for r in results))
+    assert firsts[0] == COORDINATION[0] and set(firsts) <= set(COORDINATION)
