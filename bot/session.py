@@ -39,9 +39,14 @@ def _loads(content: str) -> Any:
     return content.data if isinstance(content, _Decoded) else json.loads(content)
 
 
+def _dumps(value: Any) -> str:
+    # UTF-8 as it is: a card's umlauts and emoji escaped as \\uXXXX made the body a fifth longer
+    return json.dumps(value, ensure_ascii=False)
+
+
 class JsonAiohttpSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(json_loads=_loads, **kwargs)
+        super().__init__(json_loads=_loads, json_dumps=_dumps, **kwargs)
         self._defaults: tuple[DefaultBotProperties | None, dict[str, Any]] = (None, {})
 
     def _default(self, bot: Bot, value: Default) -> Any:

@@ -24,6 +24,8 @@ async def test_a_message_is_one_json_object_with_nested_markup():
         assert body["reply_markup"] == {"inline_keyboard": [[{"text": "ä 📍", "callback_data": "p:map:1"}]]}
         assert body["parse_mode"] == "HTML" and body["link_preview_options"] == {"is_disabled": True}
         assert body["text"] == "<b>Grüß Gott</b> & 👋" and body["chat_id"] == 5
+        _body, text = bot.session.encode(bot, SendMessage(chat_id=5, text="Grüß Gott 👋"))
+        assert "Grüß Gott 👋" in text and "\\u" not in text  # UTF-8 as it is, not escaped
         document = SendDocument(chat_id=5, document=BufferedInputFile(b"BEGIN:VCALENDAR", "a.ics"))
         assert bot.session.json_body(bot, document) is None
     finally:

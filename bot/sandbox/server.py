@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import time
 import uuid
@@ -246,7 +247,7 @@ class BotAPISandbox:
                 {"ok": False, "error_code": exc.code, "description": exc.description}, status=exc.code
             )
         self.calls.append(Call(method, params, True, time.time()))
-        return web.json_response({"ok": True, "result": result})
+        return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
     def _refuse(
         self, request: web.Request, method: str, params: dict[str, Any], verdict: Verdict
@@ -441,6 +442,10 @@ class BotAPISandbox:
                 {"text": params.get("text"), "show_alert": bool(params.get("show_alert"))}
             )
         return True
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)  # Telegram answers in plain UTF-8
 
 
 def _chat_id(params: dict[str, Any]) -> int | None:
