@@ -16,7 +16,9 @@ A bare aiogram echo bot on the same sandbox, in the same process and run and wit
 same garbage-collector settings, is the baseline (ratio). The two bots take turns
 (`--repeats`); the ratio is the median of the ratios of runs made side by side. The
 sandbox and the simulated people share the bot's CPU core, as they would not with
-Telegram. The last line is JSON with the figures.
+Telegram. The four questions repeat, so the search's kept understandings and rankings and
+the rendered cards are reused; `--fresh` turns them off (every question as if never
+asked). The last line is JSON with the figures.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int) -> None:
+async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int, fresh: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         engine = make_engine(url)
@@ -183,7 +185,7 @@ async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int) 
                 f"  p99 {o['p99_ms']} ms  | echo bot {b['updates_per_s']} updates/s p99 {b['p99_ms']} ms"
                 f"  | throughput ratio {row['throughput_ratio']} (runs: {row['ratios']})"
             )
-    print(json.dumps({**summary, "repeats": repeats, "invalid_calls": invalid}))
+    print(json.dumps({**summary, "repeats": repeats, "fresh": fresh, "invalid_calls": invalid}))
 
 
 def _median_run(runs: list[dict]) -> dict:
@@ -203,5 +205,17 @@ if __name__ == "__main__":
     parser.add_argument("--paced-rounds", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=5, help="turns each bot takes (saturated runs)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="every question as if never asked: no kept understandings, rankings or cards",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.updates, args.paced_rounds, args.sizes, args.repeats))
+    if args.fresh:
+        # the four questions repeat, so the search's and the renderer's caches always hit;
+        # real questions repeat less: this gives the figure for questions seen the first time
+        import bot.render
+        import knowledge.search
+
+        knowledge.search.QUESTIONS_KEPT = knowledge.search.RANKINGS_KEPT = bot.render.CARD_CACHE = 0
+    asyncio.run(main(args.updates, args.paced_rounds, args.sizes, args.repeats, args.fresh))
