@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from aiogram.methods import SendDocument, SendMediaGroup, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 
@@ -55,46 +56,42 @@ async def test_defaults_and_files_below_the_top_level_are_found():
         await bot.session.close()
 
 
-async def test_the_sandbox_takes_both_and_finds_them_valid():
+@pytest.fixture
+async def sandbox_bot():
+    """A sandbox, a bot talking to it and one person, closed after the test."""
     sandbox = BotAPISandbox(token=TOKEN)
     await sandbox.start()
     bot = make_bot(TOKEN, sandbox.base_url)
-    user = sandbox.user(4711)
     try:
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="ℹ", callback_data="p:info:1")]]
-        )
-        await bot.send_message(user.id, "<i>Hallo</i> Ümit", reply_markup=markup)
-        await bot.send_document(
-            user.id, BufferedInputFile(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "termin.ics")
-        )
-        text, document = user.messages[-2:]
-        assert text.message["text"] == "Hallo Ümit" and text.params["parse_mode"] == "HTML"
-        assert text.params["reply_markup"] == {
-            "inline_keyboard": [[{"text": "ℹ", "callback_data": "p:info:1"}]]
-        }
-        assert document.method == "sendDocument" and document.document.startswith(b"BEGIN:VCALENDAR")
-        assert sandbox.invalid_calls == []
+        yield sandbox, bot, sandbox.user(4711)
     finally:
         await bot.session.close()
         await sandbox.stop()
 
 
-async def test_the_returned_message_carries_the_keyboard_as_sent():
-    sandbox = BotAPISandbox(token=TOKEN)
-    await sandbox.start()
-    bot = make_bot(TOKEN, sandbox.base_url)
-    user = sandbox.user(4712)
-    try:
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="📍 1", callback_data="p:map:1")]]
-        )
-        sent = await bot.send_message(user.id, "<b>Karte</b>", reply_markup=markup)
-        assert sent.reply_markup is markup and sent.text == "Karte"
-        assert user.messages[-1].message["reply_markup"] == markup.model_dump(exclude_none=True)
-    finally:
-        await bot.session.close()
-        await sandbox.stop()
+async def test_the_sandbox_takes_both_and_finds_them_valid(sandbox_bot):
+    sandbox, bot, user = sandbox_bot
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="ℹ", callback_data="p:info:1")]]
+    )
+    await bot.send_message(user.id, "<i>Hallo</i> Ümit", reply_markup=markup)
+    await bot.send_document(user.id, BufferedInputFile(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "termin.ics"))
+    text, document = user.messages[-2:]
+    assert text.message["text"] == "Hallo Ümit" and text.params["parse_mode"] == "HTML"
+    assert text.params["reply_markup"] == {"inline_keyboard": [[{"text": "ℹ", "callback_data": "p:info:1"}]]}
+    assert document.method == "sendDocument" and document.document.startswith(b"BEGIN:VCALENDAR")
+    assert sandbox.invalid_calls == []
+
+
+async def test_the_returned_message_carries_the_keyboard_as_sent(sandbox_bot):
+    sandbox, bot, user = sandbox_bot
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="📍 1", callback_data="p:map:1")]]
+    )
+    sent = await bot.send_message(user.id, "<b>Karte</b>", reply_markup=markup)
+    assert sent.reply_markup is markup and sent.text == "Karte"
+    assert user.messages[-1].message["reply_markup"] == markup.model_dump(exclude_none=True)
+    assert sandbox.invalid_calls == []
 
 
 def test_a_keyboard_that_came_back_changed_is_read_from_the_answer():
