@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -32,6 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiogram import Dispatcher, Router  # noqa: E402
 from aiogram.types import Message  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from bot.factory import build_dispatcher, freeze_heap, make_bot  # noqa: E402
 from bot.polling import polling  # noqa: E402
@@ -46,6 +50,7 @@ from bot.sandbox import BotAPISandbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.db import make_engine, prepare_database  # noqa: E402
 from knowledge.index import load_index  # noqa: E402
+from knowledge.search import SearchEngine  # noqa: E402
 
 TOKEN = "123456:BENCH"
 QUESTIONS = [
@@ -123,7 +128,20 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int, fresh: bool) -> None:
+@dataclass
+class World:
+    engine: AsyncEngine
+    search: SearchEngine
+    sandbox: BotAPISandbox
+    settings: Settings
+
+    def ours(self) -> Dispatcher:
+        return build_dispatcher(self.settings, self.engine, self.search)
+
+
+@contextlib.asynccontextmanager
+async def bench_world() -> AsyncIterator[World]:
+    """A seeded SQLite database, the search index and a running sandbox, for one process."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         engine = make_engine(url)
@@ -137,32 +155,47 @@ async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int, 
         settings = Settings(database_url=url, throttle_rate=1000, throttle_burst=1000).talking_to(
             sandbox.base_url, TOKEN
         )
+        try:
+            yield World(engine, search, sandbox, settings)
+        finally:
+            await sandbox.stop()
+            await engine.dispose()
+
+
+def forget_answers() -> None:
+    """Every question as if never asked: no kept understandings, rankings or cards.
+
+    The four questions repeat, so the search's and the renderer's caches always hit;
+    real questions repeat less: this gives the figure for questions seen the first time.
+    """
+    import bot.render
+    import knowledge.search
+
+    knowledge.search.QUESTIONS_KEPT = knowledge.search.RANKINGS_KEPT = bot.render.CARD_CACHE = 0
+
+
+async def main(updates: int, paced_rounds: int, sizes: list[int], repeats: int, fresh: bool) -> None:
+    async with bench_world() as world:
+        sandbox = world.sandbox
         runs: dict[str, list[dict]] = {}
         # every size answers about the same number of questions: one person asking five
         # times measured 25 ms, mostly the first sight of each question
         plan = [("saturated", updates, None), ("paced", paced_rounds, THINK_S)]
-        try:
-            bots = [
-                ("ours", lambda: build_dispatcher(settings, engine, search)),
-                ("echo", echo_dispatcher),
-            ]
-            # the two bots take turns, `repeats` times: a machine whose speed drifts (a
-            # shared virtual machine does) then slows both alike, and each ratio compares
-            # runs made side by side; the paced runs measure latency, once is enough
-            for rep in range(repeats):
-                for name, make_dp in bots:
-                    async with polling(make_dp(), make_bot(TOKEN, sandbox.base_url)):
-                        await asyncio.sleep(SETTLE_S)  # start-up work (housekeeping) is not throughput
-                        for mode, r, think in plan:
-                            if mode == "paced" and rep:
-                                continue
-                            for n in sizes:
-                                rounds = max(3, r // n) if mode == "saturated" else r
-                                figures = await drive(sandbox, n, rounds, echo=name == "echo", think=think)
-                                runs.setdefault(f"{name}/{mode}/{n}", []).append(figures)
-        finally:
-            await sandbox.stop()
-            await engine.dispose()
+        bots = [("ours", world.ours), ("echo", echo_dispatcher)]
+        # the two bots take turns, `repeats` times: a machine whose speed drifts (a
+        # shared virtual machine does) then slows both alike, and each ratio compares
+        # runs made side by side; the paced runs measure latency, once is enough
+        for rep in range(repeats):
+            for name, make_dp in bots:
+                async with polling(make_dp(), make_bot(TOKEN, sandbox.base_url)):
+                    await asyncio.sleep(SETTLE_S)  # start-up work (housekeeping) is not throughput
+                    for mode, r, think in plan:
+                        if mode == "paced" and rep:
+                            continue
+                        for n in sizes:
+                            rounds = max(3, r // n) if mode == "saturated" else r
+                            figures = await drive(sandbox, n, rounds, echo=name == "echo", think=think)
+                            runs.setdefault(f"{name}/{mode}/{n}", []).append(figures)
         invalid = len(sandbox.invalid_calls)
     summary: dict[str, dict] = {}
     for mode, _r, _t in plan:
@@ -212,10 +245,5 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     if args.fresh:
-        # the four questions repeat, so the search's and the renderer's caches always hit;
-        # real questions repeat less: this gives the figure for questions seen the first time
-        import bot.render
-        import knowledge.search
-
-        knowledge.search.QUESTIONS_KEPT = knowledge.search.RANKINGS_KEPT = bot.render.CARD_CACHE = 0
+        forget_answers()
     asyncio.run(main(args.updates, args.paced_rounds, args.sizes, args.repeats, args.fresh))

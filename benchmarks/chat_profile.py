@@ -18,7 +18,6 @@ import cProfile
 import pstats
 import resource
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -26,14 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from chat import QUESTIONS, TOKEN, _ids, echo_dispatcher  # noqa: E402
+from chat import QUESTIONS, TOKEN, _ids, bench_world, echo_dispatcher, forget_answers  # noqa: E402
 
-from bot.factory import build_dispatcher, freeze_heap, make_bot  # noqa: E402
+from bot.factory import make_bot  # noqa: E402
 from bot.polling import polling  # noqa: E402
-from bot.sandbox import BotAPISandbox  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from knowledge.db import make_engine, prepare_database  # noqa: E402
-from knowledge.index import load_index  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -67,38 +62,24 @@ def by_file(stats: pstats.Stats) -> Counter:
 
 
 async def main(people: int, rounds: int, top: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/profile.db"
-        engine = make_engine(url)
-        await prepare_database(engine)
-        search = await load_index(engine)
-        sandbox = BotAPISandbox(token=TOKEN)
-        await sandbox.start()
-        await freeze_heap()
-        settings = Settings(database_url=url, throttle_rate=1000, throttle_burst=1000).talking_to(
-            sandbox.base_url, TOKEN
-        )
-        cpu: dict[str, float] = {}
-        files: dict[str, Counter] = {}
-        updates = people * rounds
-        try:
-            for name in ("ours", "echo"):
-                dp = build_dispatcher(settings, engine, search) if name == "ours" else echo_dispatcher()
-                async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
-                    users = [sandbox.user(next(_ids), language_code="de") for _ in range(people)]
-                    await ask_rounds(users, 1, name == "echo")  # first contact and warm caches
-                    await ask_rounds(users, rounds, name == "echo")
-                    start = cpu_seconds()
-                    await ask_rounds(users, rounds, name == "echo")
-                    cpu[name] = (cpu_seconds() - start) / updates
-                    profiler = cProfile.Profile()
-                    profiler.enable()
-                    await ask_rounds(users, rounds, name == "echo")
-                    profiler.disable()
-                    files[name] = by_file(pstats.Stats(profiler))
-        finally:
-            await sandbox.stop()
-            await engine.dispose()
+    cpu: dict[str, float] = {}
+    files: dict[str, Counter] = {}
+    updates = people * rounds
+    async with bench_world() as world:
+        for name, make_dp in (("ours", world.ours), ("echo", echo_dispatcher)):
+            echo = name == "echo"
+            async with polling(make_dp(), make_bot(TOKEN, world.sandbox.base_url)):
+                users = [world.sandbox.user(next(_ids), language_code="de") for _ in range(people)]
+                await ask_rounds(users, 1, echo)  # first contact
+                await ask_rounds(users, rounds, echo)  # warm caches
+                start = cpu_seconds()
+                await ask_rounds(users, rounds, echo)
+                cpu[name] = (cpu_seconds() - start) / updates
+                profiler = cProfile.Profile()
+                profiler.enable()
+                await ask_rounds(users, rounds, echo)
+                profiler.disable()
+                files[name] = by_file(pstats.Stats(profiler))
     print(
         f"{people} people: ours {cpu['ours'] * 1e3:.3f} ms CPU per update, echo bot "
         f"{cpu['echo'] * 1e3:.3f} ms, ratio {cpu['echo'] / cpu['ours']:.2f}"
@@ -119,8 +100,5 @@ if __name__ == "__main__":
     parser.add_argument("--fresh", action="store_true", help="no kept understandings, rankings or cards")
     args = parser.parse_args()
     if args.fresh:
-        import bot.render
-        import knowledge.search
-
-        knowledge.search.QUESTIONS_KEPT = knowledge.search.RANKINGS_KEPT = bot.render.CARD_CACHE = 0
+        forget_answers()
     asyncio.run(main(args.people, args.rounds, args.top))
