@@ -201,7 +201,8 @@ def footer_buttons(
         rows.append([_more_button(q, next_offset, lang)])
     if record_id is not None:
         cb = FeedbackCb(q=q, rec=record_id).pack()
-        label = "🙁 " + translator(lang)("Not what I was looking for")
+        _ = translator(lang)
+        label = "🙁 " + _("Not what I was looking for")
         rows.append([InlineKeyboardButton(text=label, callback_data=cb)])
     return rows
 

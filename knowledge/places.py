@@ -10,6 +10,7 @@ gets `Place.none()`.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 import yaml
 
 from knowledge.catalogue import Term
-from knowledge.geo import Area
+from knowledge.geo import Area, haversine_m
 from knowledge.matching import Match
 from knowledge.text import fold, street_key, tokens
 
@@ -52,6 +53,8 @@ STREET_ENDINGS = (
     "brucke",
     "siedlung",
 )
+# A shared point this far outside every district is not in Karlsruhe: no search.
+CITY_MARGIN_M = 2000.0
 # Postcode rows backed by fewer streets than this share of the best row are noise.
 POSTCODE_MIN_SHARE = 0.25
 POSTCODE_MIN_STREETS = 3
@@ -101,7 +104,7 @@ class Place:
     alternatives: tuple[int, ...] = ()
     lat: float | None = None
     lon: float | None = None
-    kind: str = "none"  # none | district | informal | street | postcode | point | city
+    kind: str = "none"  # none | district | informal | street | postcode | point | city | outside
     label: str | None = None
     house_number: str | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)
@@ -151,6 +154,9 @@ class Gazetteer:
                 lat, lon = points[item["name"]]
             self.informal[item["name"]] = {**item, "lat": lat, "lon": lon}
         self.district_by_fold = {fold(d.name): d.number for d in self.districts.values()}
+        self.outline = [
+            (p[1], p[0]) for d in self.districts.values() for poly in d.area.polygons for p in poly[0]
+        ]
 
     # -- vocabulary ---------------------------------------------------------------
     def terms(self) -> list[Term]:
@@ -190,6 +196,16 @@ class Gazetteer:
             if d.area.contains(lat, lon):
                 return d.number
         return None
+
+    def near_city(self, lat: float, lon: float, margin_m: float = CITY_MARGIN_M) -> bool:
+        """Inside a district, or within `margin_m` of one (a person at the city's edge)."""
+        if not self.outline or self.district_at(lat, lon) is not None:
+            return True
+        # flat-earth metres are exact enough at 2 km; the bounding box rejects far points at once
+        dlat = margin_m / 111_195.0
+        dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+        near = [(y, x) for y, x in self.outline if abs(y - lat) <= dlat and abs(x - lon) <= dlon]
+        return bool(near) and min(haversine_m(lat, lon, y, x) for y, x in near) <= margin_m
 
     def district_named(self, text: str | int | None) -> int | None:
         """A district number from a number or a (folded) name; None if unknown."""
@@ -308,7 +324,8 @@ class Gazetteer:
             # a shared location is the most precise thing we have; the district follows it
             at = self.district_at(lat, lon)
             spans = place.spans
-            place = Place(at, (), lat, lon, "point", None)
+            inside = at is not None or self.near_city(lat, lon)
+            place = Place(at, (), lat, lon, "point" if inside else "outside", None)
             place.spans = spans
         if place.kind == "none" and "city" in by_kind:
             place.kind = "city"

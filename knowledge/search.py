@@ -36,6 +36,9 @@ NAME_SPECIFIC_DF = 3  # a name word in at most this many names identifies a plac
 NAME_MAX_DF = 200  # name words this common only confirm candidates, they do not create them
 QUESTIONS_KEPT = 4096  # wordings whose understanding is kept
 RANKINGS_KEPT = 4096  # named places x kinds of places x pages: a few thousand at most
+# A question is read up to this many words: people's longest questions have about 80; a
+# pasted 4,000-character text would otherwise cost tens of milliseconds of matching.
+MAX_TOKENS = 160
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -233,7 +236,7 @@ class SearchEngine:
     def understand(
         self, text: str, lang: str | None = None, lat: float | None = None, lon: float | None = None
     ) -> Understanding:
-        toks = tokens(text)
+        toks = tokens(text)[:MAX_TOKENS]
         found = [m for m in self.vocabulary.candidates(toks)]
         found = [p for m in found if (p := self.gazetteer.plausible(toks, m)) is not None]
         matches = select(found)
@@ -385,7 +388,7 @@ class SearchEngine:
         return out, total
 
     def _rank(self, u: Understanding, needed: int | None) -> tuple[list[Result], int]:
-        if u.intent in ("help", "smalltalk"):
+        if u.intent in ("help", "smalltalk") or u.place.kind == "outside":
             return [], 0
         accepted = u.accepted
         if u.intent in ("volunteer", "meetings") and not accepted:

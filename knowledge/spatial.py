@@ -3,6 +3,12 @@
 Cells are about 500 m square; a search walks rings of cells outwards from the
 person's point and stops once the next ring cannot hold anything nearer than the
 k-th place found. Distances are exact (haversine), so the order is the true order.
+
+Bounded work for any point: the walk starts at the first ring that reaches the
+occupied cells (a point 6,000 km away does not walk the empty rings in between),
+and once a ring would have more cells than the index has occupied cells, the
+remaining occupied cells are measured directly. So a search looks at no more than
+about twice the occupied cells, wherever the point lies.
 """
 
 from __future__ import annotations
@@ -56,19 +62,34 @@ class GridIndex:
         cy, cx = self._cell(lat, lon)
         y0, y1, x0, x1 = self.bounds
         max_r = max(abs(cy - y0), abs(cy - y1), abs(cx - x0), abs(cx - x1)) + 1
+        # rings nearer than the occupied block are empty: start where it begins
+        first = max(y0 - cy, cy - y1, x0 - cx, cx - x1, 0)
         heap: list[tuple[float, int, FacilityRecord]] = []  # max-heap by negated distance
-        for r in range(max_r + 1):
+        self.cells_visited = 0
+
+        def consider(places: list[FacilityRecord]) -> None:
+            for f in places:
+                if not accept(f):
+                    continue
+                d = haversine_m(lat, lon, f.lat, f.lon)
+                item = (-d, -f.id, f)
+                if len(heap) < k:
+                    heapq.heappush(heap, item)
+                elif item > heap[0]:
+                    heapq.heapreplace(heap, item)
+
+        for r in range(first, max_r + 1):
             # everything in ring r is at least (r - 1) cells away from the point
             if len(heap) >= k and -heap[0][0] <= (r - 1) * CELL_M:
                 break
+            if 8 * r > len(self.cells):
+                # a ring larger than the index: measure the occupied cells not yet seen
+                for (y, x), places in self.cells.items():
+                    if max(abs(y - cy), abs(x - cx)) >= r:
+                        self.cells_visited += 1
+                        consider(places)
+                break
             for cell in self._ring(cy, cx, r):
-                for f in self.cells.get(cell, ()):
-                    if not accept(f):
-                        continue
-                    d = haversine_m(lat, lon, f.lat, f.lon)
-                    item = (-d, -f.id, f)
-                    if len(heap) < k:
-                        heapq.heappush(heap, item)
-                    elif item > heap[0]:
-                        heapq.heapreplace(heap, item)
+                self.cells_visited += 1
+                consider(self.cells.get(cell, ()))
         return sorted(((-nd, f) for nd, _, f in heap), key=lambda x: (x[0], x[1].name))

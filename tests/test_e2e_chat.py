@@ -99,6 +99,17 @@ async def test_location_paging_and_no_result(live):
     assert "Stadtteilkoordination" in text_of(nothing)
 
 
+@pytest.mark.parametrize(
+    ("lang", "needle"), [("de", "außerhalb Karlsruhes"), ("tr", "Karlsruhe'nin dışında")]
+)
+async def test_a_location_outside_karlsruhe_is_answered_at_once_and_not_counted(live, lang, needle):
+    u = user(live, lang)
+    await u.send_location(52.52, 13.405)  # Berlin
+    (answer,) = await u.wait_for_bot(count=1, timeout=10)
+    assert needle in text_of(answer)
+    assert "km" not in text_of(answer) and not inline_buttons(answer)  # no cards, no feedback button
+
+
 async def test_flood_odd_input_and_forged_buttons(live):
     u = user(live)
     for _ in range(20):

@@ -67,6 +67,9 @@ class Assistant:
             text, lat=lat, lon=lon, now=self.now(), limit=self.page_size, offset=offset
         )
         intent = answer.intent
+        if answer.understanding.place.kind == "outside":
+            # not a question about Karlsruhe: neither an answer nor unmet demand
+            return Reply([Outgoing(outside_text())])
         if intent == "help":
             return Reply([Outgoing(help_text())])
         if intent == "smalltalk":
@@ -206,6 +209,13 @@ class Assistant:
         dated.sort(key=lambda x: (x[0], x[1].name))
         results = [Result(f, f.category, None, None, next_dates=dates) for _first, f, dates in dated[:limit]]
         return [Outgoing(t, m) for t, m in render.answer_messages([_("Next dates:")], results, lang)]
+
+
+def outside_text() -> str:
+    return _(
+        "This place lies outside Karlsruhe, and I only know the offers in Karlsruhe. "
+        "Name a district or a street in Karlsruhe, or share a location in the city."
+    )
 
 
 def help_text() -> str:
