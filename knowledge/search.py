@@ -23,8 +23,10 @@ from knowledge.catalogue import Catalogue
 from knowledge.geo import haversine_m, walk_minutes
 from knowledge.matching import Match, Vocabulary, allowed_edits, select
 from knowledge.places import Gazetteer, Place
+from knowledge.reading import TAKE_FROM, Reading, read
 from knowledge.records import FacilityRecord
 from knowledge.schedules import BERLIN, next_occurrences
+from knowledge.situations import Situations, load_situations
 from knowledge.spatial import GridIndex
 from knowledge.text import has_digit, tokens
 
@@ -39,6 +41,10 @@ RANKINGS_KEPT = 4096  # named places x kinds of places x pages: a few thousand a
 # A question is read up to this many words: people's longest questions have about 80; a
 # pasted 4,000-character text would otherwise cost tens of milliseconds of matching.
 MAX_TOKENS = 160
+TIER_STRETCH = 10.0  # see _rank.cost
+WORDS_WEIGHT = 0.3  # see SearchEngine._blend
+CLEAR_SCORE = 0.85  # the words' own best kind of place decides when it scores this much ...
+CLEAR_RATIO = 0.8  # ... and the next kind at most this share of it
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -62,6 +68,17 @@ class Understanding:
     residual: list[str]  # content words no vocabulary term explained
     matches: list[Match] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # all words but function words and places
+    reading: Reading | None = None  # the life situation read from the words, when there is one
+    answer_kind: str | None = None  # for help: crisis | admin | other | help | smalltalk
+    clarify: list[str] = field(default_factory=list)  # situations to offer when the bot asks first
+
+    @property
+    def situation(self) -> str | None:
+        return self.reading.situation if self.reading is not None and self.taken else None
+
+    @property
+    def taken(self) -> bool:
+        return self.reading is not None and self.reading.situation is not None and self.answer_kind != "rules"
 
     @property
     def accepted(self) -> list[str]:
@@ -91,6 +108,7 @@ class Answer:
     results: list[Result]
     district_names: dict[int, str]
     total: int = 0  # matching places before the limit
+    situations: Situations | None = None
 
     @property
     def intent(self) -> str:
@@ -123,7 +141,21 @@ class Answer:
             "intent": u.intent,
             "categories": self.categories,
             "district": self._district_json(u.place.district),
+            "situation": u.situation,
+            "stage": u.reading.concerned.stage if u.reading is not None else None,
+            "clarify": self.clarify_json(),
             "results": [self._result_json(r) for r in self.results],
+        }
+
+    def clarify_json(self, lang: str | None = None) -> dict | None:
+        """The question the bot asks first, and its options, or None when it answers at once."""
+        u = self.understanding
+        if not u.clarify or self.situations is None:
+            return None
+        lang = lang or u.language
+        return {
+            "question": "who" if _differ_in_whom(u.clarify, self.situations) else "meaning",
+            "options": [{"situation": key, "label": self.situations[key].label(lang)} for key in u.clarify],
         }
 
     def _result_json(self, r: Result) -> dict:
@@ -143,6 +175,20 @@ class Answer:
             "contact": {"phone": f.phone, "email": f.email, "website": f.website},
             "source_url": f.source_url,
         }
+
+
+def _clear_leader(categories: list[tuple[str, float]]) -> str | None:
+    """The kind of place the words clearly point to, if one stands out."""
+    if not categories or categories[0][1] < CLEAR_SCORE:
+        return None
+    if len(categories) > 1 and categories[1][1] > CLEAR_RATIO * categories[0][1]:
+        return None
+    return categories[0][0]
+
+
+def _differ_in_whom(keys: list[str], situations: Situations) -> bool:
+    """Options that differ by who is concerned ("for me / a child / an older relative")."""
+    return len({situations[k].for_whom for k in keys}) == len(keys)
 
 
 def _far(distance: float | None) -> float:
@@ -202,8 +248,17 @@ class NameIndex:
 
 
 class SearchEngine:
-    def __init__(self, catalogue: Catalogue, gazetteer: Gazetteer, facilities: Iterable[FacilityRecord]):
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        gazetteer: Gazetteer,
+        facilities: Iterable[FacilityRecord],
+        situations: Situations | None = None,
+        model=None,
+    ):
         self.catalogue = catalogue
+        self.situations = situations if situations is not None else load_situations()
+        self.model = model if model is not None else _packaged_model()
         self.gazetteer = gazetteer
         self.facilities = list(facilities)
         self.vocabulary = Vocabulary([*catalogue.terms, *gazetteer.terms()], catalogue.stopwords)
@@ -220,7 +275,7 @@ class SearchEngine:
         self._pools: dict[frozenset[str], set[int]] = {}
         # rankings for named places (not shared locations), see `rank`
         self._ranked: OrderedDict[tuple, tuple[list[tuple], int]] = OrderedDict()
-        self._questions: dict[tuple[str, str | None], Understanding] = {}
+        self._questions: dict[tuple[str, str | None, str | None], Understanding] = {}
         # (facility id, count) -> (computed at, valid until, dates): see next_dates
         self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[dt.datetime]]] = {}
         placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
@@ -234,7 +289,12 @@ class SearchEngine:
 
     # -- understanding ------------------------------------------------------------
     def understand(
-        self, text: str, lang: str | None = None, lat: float | None = None, lon: float | None = None
+        self,
+        text: str,
+        lang: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+        situation: str | None = None,
     ) -> Understanding:
         toks = tokens(text)[:MAX_TOKENS]
         found = [m for m in self.vocabulary.candidates(toks)]
@@ -254,7 +314,60 @@ class SearchEngine:
         intents = {t.targets[0][0] for m in matches for t in m.terms if t.kind == "intent"}
         language = lang or self._language(text, matches)
         intent = self._intent(text, intents, categories, place, residual)
-        return Understanding(text, language, intent, categories, groups, place, residual, matches, content)
+        u = Understanding(text, language, intent, categories, groups, place, residual, matches, content)
+        if text.strip().startswith("/"):
+            return u
+        self._situate(u, toks, intents, situation)
+        return u
+
+    def _situate(self, u: Understanding, toks: list[str], intents: set[str], forced: str | None) -> None:
+        """Weigh the life situation against the catalogue's words (see knowledge.reading)."""
+        reading = read(u.text, toks, self.situations, intents, self.model, forced, u.target_groups)
+        u.reading = reading
+        unsure = reading.confidence < TAKE_FROM if self.model is not None else not reading.evidence
+        if reading.situation is None or (forced is None and unsure):
+            u.answer_kind = "rules"
+            return
+        s = self.situations[reading.situation]
+        # a kind of place named outright ("Seniorentreff", "Jugendhaus") is what the person asks for
+        named = [
+            m
+            for m in u.matches
+            if m.score >= 0.85 and any(t.kind == "category" and t.targets[0][1] >= 1.0 for t in m.terms)
+        ]
+        offered = {k for k, _ in s.categories_for(reading.concerned.stage)}
+        if not named and _clear_leader(u.categories) in offered:
+            # the words name one kind of place the situation offers ("café for older people"):
+            # they decide, as they would without the situation
+            named = u.matches
+        if s.intent != "find_offers":
+            u.intent = s.intent
+            u.answer_kind = s.answer
+            return
+        u.intent = "find_offers"
+        if named and forced is None:
+            u.answer_kind = "rules"
+            if not u.categories:
+                u.categories = list(s.categories_for(reading.concerned.stage))
+            return
+        u.categories = self._blend(s.categories_for(reading.concerned.stage), u.categories)
+        if reading.ask and forced is None:
+            u.clarify = [k for k, _ in reading.ranked[:3] if self.situations[k].intent == "find_offers"][:3]
+
+    @staticmethod
+    def _blend(
+        situation: tuple[tuple[str, float], ...], words: list[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        """The situation's kinds of place, ordered among themselves by what the words name.
+
+        "Treff für Ältere" read as company in later life offers senior meeting places,
+        Bürgerzentren and Quartiersarbeit; the words' own preference decides which of these
+        leads, but never brings in a kind the situation does not offer.
+        """
+        top = max((sc for _, sc in words), default=0.0)
+        named = {k: sc / top for k, sc in words} if top > 0 else {}
+        blended = [(k, w + WORDS_WEIGHT * named.get(k, 0.0)) for k, w in situation]
+        return sorted(blended, key=lambda kv: -kv[1])
 
     @staticmethod
     def _categories(matches: list[Match]) -> tuple[list[tuple[str, float]], list[str]]:
@@ -327,29 +440,30 @@ class SearchEngine:
         now: dt.datetime | None = None,
         limit: int = 5,
         offset: int = 0,
+        situation: str | None = None,
     ) -> Answer:
         u = (
-            self._understood(text, lang)
+            self._understood(text, lang, situation)
             if lat is None and lon is None
-            else self.understand(text, lang, lat, lon)
+            else self.understand(text, lang, lat, lon, situation)
         )
         ranked, total = self.rank(u, offset + limit)
         page = ranked[offset : offset + limit]
         now = now or dt.datetime.now(BERLIN)
         for r in page:
             r.next_dates = self.next_dates(r.facility, now)
-        return Answer(u, page, self.district_names, total=total)
+        return Answer(u, page, self.district_names, total=total, situations=self.situations)
 
-    def _understood(self, text: str, lang: str | None) -> Understanding:
+    def _understood(self, text: str, lang: str | None, situation: str | None = None) -> Understanding:
         """The last questions' understanding, by wording: people ask the same short things.
 
         Understanding is a pure function of the words (a shared location is not cached);
         nothing changes an Understanding once made, so answers can share one.
         """
-        key = (text, lang)
+        key = (text, lang, situation)
         u = self._questions.get(key)
         if u is None:
-            u = self._questions[key] = self.understand(text, lang)
+            u = self._questions[key] = self.understand(text, lang, situation=situation)
             if len(self._questions) > QUESTIONS_KEPT:
                 self._questions.pop(next(iter(self._questions)))  # the oldest
         return u
@@ -420,12 +534,39 @@ class SearchEngine:
         near = {place.district, *place.alternatives} if place.kind in ("district", "postcode") else set()
 
         def result(f: FacilityRecord, dist: float | None, cat: str | None = None) -> Result:
-            cat = cat or next((c for c in f.categories if c in allowed), f.category)
+            cat = cat or max(
+                (c for c in f.categories if c in allowed),
+                key=lambda c: scores.get(c, 0.0),
+                default=f.category,
+            )
             if near:
                 in_district: bool | None = f.district in near
             else:
                 in_district = None if place.district is None else f.district == place.district
             return Result(f, cat, dist, in_district, f.id in named)
+
+        top_score = max((scores.get(c, 0.0) for c in allowed), default=0.0)
+        tiered = top_score > 0 and any(scores.get(c, 0.0) < top_score for c in allowed)
+
+        def cost(dist: float | None, f: FacilityRecord) -> float:
+            """Distance, stretched for a kind of place that fits less well than the best one.
+
+            Among the kinds offered together ("Seniorentreff, Bürgerzentrum, Quartiersarbeit"
+            for an older person who is lonely) the best fitting one leads unless another kind
+            is clearly nearer: a kind weighted 0.95 of the best counts 1.5 times its distance.
+            """
+            if dist is None:
+                return math.inf
+            if not tiered:
+                return dist
+            return dist * (1.0 + TIER_STRETCH * (1.0 - fit(f)))
+
+        def fit(f: FacilityRecord) -> float:
+            """How well the place's best kind fits, relative to the best kind asked for (0..1)."""
+            if not tiered:
+                return 1.0
+            best = max((scores.get(c, 0.0) for c in f.categories if c in allowed), default=0.0)
+            return round(best / top_score, 2)
 
         def distance(f: FacilityRecord) -> float | None:
             if place.has_point and f.lat is not None and f.lon is not None:
@@ -450,16 +591,24 @@ class SearchEngine:
                         for f in self.by_district.get(d, ())
                         if accept(f) and f.lat is not None
                     ]
-                found = sorted(((distance(f), f) for f in inside), key=lambda x: (x[0], x[1].name))[:want]
+                # inside a named district every place is "in the district": the best fitting
+                # kind leads there, nearest first within a kind (the district's point is only nominal)
+                found = sorted(
+                    ((distance(f), f) for f in inside), key=lambda x: (-fit(x[1]), _far(x[0]), x[1].name)
+                )[:want]
             if len(found) < want:
                 keep = (lambda f: accept(f) and f.district not in near) if near else accept
                 if pool_ids is not None and len(pool_ids) <= SCAN_POOL:
                     # a rare kind of place: measuring each beats walking rings of empty cells
                     candidates = (self.by_id[i] for i in pool_ids)
                     measured = ((distance(f), f) for f in candidates if f.lat is not None and keep(f))
-                    found += heapq.nsmallest(want - len(found), measured, key=lambda x: (x[0], x[1].name))
+                    found += heapq.nsmallest(want - len(found), measured, key=lambda x: (cost(*x), x[1].name))
                 else:
-                    found += self.grid.nearest(place.lat, place.lon, want - len(found), keep)
+                    # a few more than needed, so that a better kind of place slightly further away can lead
+                    extra = want - len(found)
+                    near_ones = self.grid.nearest(place.lat, place.lon, extra * 2 if tiered else extra, keep)
+                    near_ones.sort(key=lambda x: (cost(*x), x[1].name))
+                    found += near_ones[:extra]
             out += [result(f, d) for d, f in found]
             want = needed - len(out)
             if want > 0:
@@ -529,3 +678,12 @@ class SearchEngine:
         if not hits:
             return None
         return max(hits.values(), key=lambda h: (h[0], -len(h[1].name)))[1]
+
+
+def _packaged_model():
+    """The learned model shipped with the package, or None: the rules then decide alone."""
+    try:
+        from knowledge.learned import load_model
+    except ImportError:
+        return None
+    return load_model()

@@ -162,8 +162,20 @@ def test_results_carry_next_dates_from_their_schedule(knowledge):
 
 def test_json_answer_has_exactly_the_contract_fields(knowledge):
     data = knowledge.search("Jugendhaus Südstadt", now=NOW).to_json("q1")
-    assert list(data) == ["id", "text", "language", "intent", "categories", "district", "results"]
+    assert list(data) == [
+        "id",
+        "text",
+        "language",
+        "intent",
+        "categories",
+        "district",
+        "situation",
+        "stage",
+        "clarify",
+        "results",
+    ]
     assert data["id"] == "q1" and data["district"] == {"number": 3, "name": "Südstadt"}
+    assert data["clarify"] is None  # a kind of place named outright needs no question back
     r = data["results"][0]
     assert list(r) == [
         "name",
@@ -314,7 +326,9 @@ def test_a_known_wording_is_understood_once_and_alike(knowledge, monkeypatch):
     monkeypatch.setattr(knowledge, "_questions", {})
     calls: list[str] = []
     real = knowledge.understand
-    monkeypatch.setattr(knowledge, "understand", lambda text, *a: calls.append(text) or real(text, *a))
+    monkeypatch.setattr(
+        knowledge, "understand", lambda text, *a, **kw: calls.append(text) or real(text, *a, **kw)
+    )
     first = knowledge.search("Seniorentreff Durlach", limit=3)
     again = knowledge.search("Seniorentreff Durlach", limit=3)
     assert calls == ["Seniorentreff Durlach"] and again.understanding is first.understanding
