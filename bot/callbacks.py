@@ -15,6 +15,11 @@ class PageCb(CallbackData, prefix="pg"):
     offset: int
 
 
+class ClarifyCb(CallbackData, prefix="cl"):
+    q: int  # the question the bot asked back about
+    s: str  # the situation the person chose (a key of situations.yaml)
+
+
 class FeedbackCb(CallbackData, prefix="fb"):
     q: int
     rec: int  # random reference of the anonymous demand record (DemandLog)

@@ -1,4 +1,4 @@
-"""Buttons under answers: map pin, calendar file, details, more results, feedback."""
+"""Buttons under answers: map pin, calendar file, details, more results, feedback, the reading chosen."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import FeedbackCb, PageCb, PlaceCb
+from bot.callbacks import ClarifyCb, FeedbackCb, PageCb, PlaceCb
+from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers.sending import send_all, stale_button
 
@@ -71,6 +72,37 @@ async def more(
         lat=data.get("lat"),
         lon=data.get("lon"),
         offset=callback_data.offset,
+        situation=data.get("situation"),
+    )
+    await send_all(query.message, reply.messages)
+
+
+async def clarified(
+    query: CallbackQuery,
+    callback_data: ClarifyCb,
+    session: AsyncSession,
+    assistant: Assistant,
+    state: FSMContext,
+    person: Person,
+    i18n_lang: str,
+) -> None:
+    """The person chose one reading of their question: answer it as that situation."""
+    data = await state.get_data()
+    if data.get("q") != callback_data.q or callback_data.s not in assistant.engine.situations:
+        await stale_button(query)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await state.update_data(situation=callback_data.s)
+    reply = await assistant.ask(
+        session,
+        data.get("text") or "",
+        i18n_lang,
+        q=callback_data.q,
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        situation=callback_data.s,
+        record=person.counted,
     )
     await send_all(query.message, reply.messages)
 
@@ -102,6 +134,7 @@ def make_router() -> Router:
     router.callback_query.register(calendar, PlaceCb.filter(F.action == "ics"))
     router.callback_query.register(details, PlaceCb.filter(F.action == "info"))
     router.callback_query.register(more, PageCb.filter())
+    router.callback_query.register(clarified, ClarifyCb.filter())
     router.callback_query.register(not_helpful, FeedbackCb.filter())
     router.callback_query.register(unknown_button)
     return router

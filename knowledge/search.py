@@ -154,7 +154,7 @@ class Answer:
             return None
         lang = lang or u.language
         return {
-            "question": "who" if _differ_in_whom(u.clarify, self.situations) else "meaning",
+            "question": "who" if differ_in_whom(u.clarify, self.situations) else "meaning",
             "options": [{"situation": key, "label": self.situations[key].label(lang)} for key in u.clarify],
         }
 
@@ -186,7 +186,7 @@ def _clear_leader(categories: list[tuple[str, float]]) -> str | None:
     return categories[0][0]
 
 
-def _differ_in_whom(keys: list[str], situations: Situations) -> bool:
+def differ_in_whom(keys: list[str], situations: Situations) -> bool:
     """Options that differ by who is concerned ("for me / a child / an older relative")."""
     return len({situations[k].for_whom for k in keys}) == len(keys)
 

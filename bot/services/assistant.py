@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
+from bot.answer_texts import clarify_message, out_of_scope_text, smalltalk_text
 from bot.callbacks import MeetingCb
 from bot.network_texts import meeting_text
 from bot.services import networks
@@ -22,7 +23,7 @@ from knowledge.calendar import facility_calendar
 from knowledge.catalogue import load_catalogue
 from knowledge.records import FacilityRecord
 from knowledge.schedules import BERLIN
-from knowledge.search import Answer, Result, SearchEngine
+from knowledge.search import Answer, Result, SearchEngine, differ_in_whom
 
 COORDINATION_QUERY = "Stadtteilkoordination"
 
@@ -62,27 +63,35 @@ class Assistant:
         lon: float | None = None,
         offset: int = 0,
         record: bool = True,
+        situation: str | None = None,
     ) -> Reply:
         answer = self.engine.search(
-            text, lat=lat, lon=lon, now=self.now(), limit=self.page_size, offset=offset
+            text,
+            lat=lat,
+            lon=lon,
+            now=self.now(),
+            limit=self.page_size,
+            offset=offset,
+            situation=situation,
         )
+        u = answer.understanding
         intent = answer.intent
-        if answer.understanding.place.kind == "outside":
+        if u.place.kind == "outside":
             # not a question about Karlsruhe: neither an answer nor unmet demand
             return Reply([Outgoing(outside_text())])
         if intent == "help":
+            if u.answer_kind in ("admin", "other", "crisis"):
+                s = self.engine.situations[u.situation] if u.situation else None
+                return Reply([Outgoing(out_of_scope_text(u.answer_kind, s))])
             return Reply([Outgoing(help_text())])
         if intent == "smalltalk":
-            return Reply(
-                [
-                    Outgoing(
-                        _(
-                            "Hello! Ask me about offers near you, for example: "
-                            "“Seniorentreff in Durlach” or “parent café near me”."
-                        )
-                    )
-                ]
+            return Reply([Outgoing(smalltalk_text(text))])
+        if u.clarify and offset == 0:
+            keys = u.clarify
+            question, markup = clarify_message(
+                q, keys, self.engine.situations, lang, differ_in_whom(keys, self.engine.situations)
             )
+            return Reply([Outgoing(question, markup)])
         record_id = self.demand.add(answer, text) if record and offset == 0 else None
         if intent == "volunteer" and offset == 0:
             return Reply(record_id=record_id, signup=True, district=answer.understanding.place.district)
