@@ -46,7 +46,9 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
                         style=str(row.get("style") or ""),
                     )
                 except (ValueError, KeyError, TypeError) as exc:
-                    raise CorpusError(f"{where}: not a corpus line ({exc.__class__.__name__}: {exc})") from None
+                    raise CorpusError(
+                        f"{where}: not a corpus line ({exc.__class__.__name__}: {exc})"
+                    ) from None
                 if not (example.text and example.lang and example.label):
                     raise CorpusError(f"{where}: empty text, lang or label")
                 if example.text in seen:

@@ -20,6 +20,7 @@ Values are sublinear term frequencies (1 + ln count), and the vector has unit L2
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import zlib
@@ -113,7 +114,7 @@ def _word_buckets(tokens: list[str]) -> list[int]:
     mask = BUCKETS - 1
     encoded = [t.encode("utf-8") for t in tokens]
     out = [zlib.crc32(_WORD_SALT + w) & mask for w in encoded]
-    out += [zlib.crc32(_BIGRAM_SALT + a + b" " + b) & mask for a, b in zip(encoded, encoded[1:], strict=False)]
+    out += [zlib.crc32(_BIGRAM_SALT + a + b" " + b) & mask for a, b in itertools.pairwise(encoded)]
     return out
 
 

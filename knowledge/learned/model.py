@@ -90,9 +90,8 @@ class LearnedModel:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("feature_version") != F.FEATURE_VERSION or meta.get("buckets") != F.BUCKETS:
-                raise ValueError(
-                    f"built for feature version {meta.get('feature_version')} with {meta.get('buckets')} buckets"
-                )
+                version, buckets = meta.get("feature_version"), meta.get("buckets")
+                raise ValueError(f"built for feature version {version} with {buckets} buckets")
             return cls(
                 buckets=data["buckets"],
                 weights=data["weights"],

@@ -80,7 +80,9 @@ def render(summary: dict, console: Console) -> None:
     for column in ("label", "n", "accuracy", "precision", "F1"):
         labels.add_column(column, justify="left" if column == "label" else "right")
     for label, row in summary["per_label"].items():
-        labels.add_row(label, str(row["n"]), f"{row['accuracy']:.3f}", f"{row['precision']:.3f}", f"{row['f1']:.3f}")
+        labels.add_row(
+            label, str(row["n"]), f"{row['accuracy']:.3f}", f"{row['precision']:.3f}", f"{row['f1']:.3f}"
+        )
     console.print(labels)
     langs = Table(title="Languages")
     for column in ("lang", "n", "label accuracy", "language accuracy"):
