@@ -106,8 +106,10 @@ def _char_buckets(tokens: list[str]) -> np.ndarray:
             if n < NGRAM_MIN:
                 continue
             inside = spaces[n - 1 : n - 1 + count] == spaces[1 : 1 + count]
-            out.append(_fmix(h[inside] + _SALT[n]) & _MASK)
-    return np.concatenate(out) if out else np.empty(0, dtype=np.uint64)
+            out.append(h[inside] + _SALT[n])
+        if not out:
+            return np.empty(0, dtype=np.uint64)
+        return _fmix(np.concatenate(out)) & _MASK
 
 
 def _word_buckets(tokens: list[str]) -> list[int]:
