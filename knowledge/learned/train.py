@@ -251,8 +251,8 @@ def train(
 ) -> TrainResult:
     """Cross-validate (for the temperatures), fit both heads on everything and write `out`."""
     t0 = time.perf_counter()
-    if examples is None:
-        examples = load_corpus(corpus_dir)
+    # canonical order whatever the caller's, as load_corpus gives it
+    examples = load_corpus(corpus_dir) if examples is None else sorted(examples)
     if not examples:
         raise ValueError(f"no corpus examples in {corpus_dir}")
     x = feature_matrix([e.text for e in examples])
