@@ -7,6 +7,11 @@ For each catalogue size it runs every query of the set `rounds` times through
 and the same queries through a naive baseline in the same process: rapidfuzz
 WRatio of the question against every facility name. It prints p50/p99 per query,
 the ratio baseline/ours, the peak RSS, and ends with one line of JSON.
+
+The learned model (knowledge/learned/) is measured beside it: the size of the packaged
+model.npz, the time to train it from the packaged corpus (once, in this process, into a
+temporary file; needs the `train` extra, else null), the time of `predict` per question on the
+same questions and its share of the mean search time per question.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from knowledge.catalogue import CATEGORY_KEYS, load_catalogue  # noqa: E402
 from knowledge.db import make_engine, prepare_database  # noqa: E402
 from knowledge.hours import parse_hours  # noqa: E402
 from knowledge.index import load_index  # noqa: E402
+from knowledge.learned.model import MODEL_PATH, load_model  # noqa: E402
 from knowledge.records import FacilityRecord, ScheduleRecord  # noqa: E402
 from knowledge.schedules import BERLIN  # noqa: E402
 from knowledge.search import SearchEngine  # noqa: E402
@@ -157,6 +163,7 @@ def measure(engine: SearchEngine, queries: list[dict], rounds: int) -> dict:
     return {
         "facilities": len(engine.facilities),
         "queries": len(queries) * rounds,
+        "mean_ms": round(statistics.fmean(ours), 4),
         "p50_ms": round(statistics.median(ours), 3),
         "p99_ms": round(p99, 3),
         "baseline_p50_ms": round(statistics.median(base), 3),
@@ -164,6 +171,38 @@ def measure(engine: SearchEngine, queries: list[dict], rounds: int) -> dict:
         "ratio": round(b99 / p99, 2) if p99 else None,
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+
+
+def model_figures(queries: list[dict], rounds: int, train: bool) -> dict:
+    """Size, training time and per-question predict time of the learned model."""
+    figures: dict = {
+        "model_bytes": MODEL_PATH.stat().st_size if MODEL_PATH.exists() else None,
+        "train_s": None,
+        "predict_mean_ms": None,
+        "predict_p99_ms": None,
+    }
+    if train:
+        try:
+            from knowledge.learned.train import train as train_model
+        except ImportError:  # scikit-learn is in the `train` and `test` extras only
+            pass
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures["train_s"] = round(train_model(out=Path(tmp) / "model.npz").seconds, 2)
+    model = load_model()
+    if model is None:
+        return figures
+    times = []
+    for q in queries:  # warm-up, as for the search
+        model.predict(q["text"])
+    for _ in range(rounds):
+        for q in queries:
+            t0 = time.perf_counter()
+            model.predict(q["text"])
+            times.append((time.perf_counter() - t0) * 1000)
+    figures["predict_mean_ms"] = round(statistics.fmean(times), 4)
+    figures["predict_p99_ms"] = round(percentile(times, 99), 4)
+    return figures
 
 
 async def karlsruhe_engine() -> SearchEngine:
@@ -181,6 +220,7 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, default=ROOT.parent / "shared" / "eval" / "dev_queries.jsonl")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--no-train", action="store_true", help="do not time the learned model's training")
     args = parser.parse_args()
     queries = load_queries(args.queries)
     real = asyncio.run(karlsruhe_engine())
@@ -192,13 +232,24 @@ def main() -> None:
         **measure(big, queries, args.rounds),
         "index_build_s": round(build_s, 2),
     }
+    model = model_figures(queries, args.rounds, train=not args.no_train)
+    for f in list(figures.values()):
+        if model["predict_mean_ms"] is not None and f["mean_ms"]:
+            # predict time against the whole search time per question, same questions and rounds
+            f["model_share"] = round(model["predict_mean_ms"] / f["mean_ms"], 4)
     for label, f in figures.items():
         print(
             f"{label:>16}: {f['facilities']:>6} facilities"
             f"  p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms"
             f"  | baseline p50 {f['baseline_p50_ms']:.2f} ms  p99 {f['baseline_p99_ms']:.2f} ms"
             f"  | ratio {f['ratio']}x  | peak RSS {f['peak_rss_mb']} MB"
+            + (f"  | model {f['model_share']:.1%} of it" if "model_share" in f else "")
         )
+    size = f"{model['model_bytes'] / 1e6:.2f} MB" if model["model_bytes"] else "none"
+    trained = f"{model['train_s']:.1f} s" if model["train_s"] is not None else "not measured"
+    predict = f"{model['predict_mean_ms']:.3f} ms" if model["predict_mean_ms"] is not None else "none"
+    print(f"{'learned model':>16}: file {size}  | training {trained}  | predict mean {predict} per question")
+    figures["learned_model"] = model
     print(json.dumps(figures))
 
 

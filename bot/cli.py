@@ -474,3 +474,92 @@ def report(
         files = asyncio.run(run(progress))
     for f in files:
         console.print(str(f))
+
+
+model_app = typer.Typer(help="The learned second opinion (knowledge/learned/)", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+def _training_modules():
+    try:
+        from knowledge.learned import report, train
+    except ImportError:
+        err.print("[red]Training needs scikit-learn and scipy:[/red] pip install -e '.[train]'")
+        raise typer.Exit(2) from None
+    return train, report
+
+
+def _corpus_or_exit(corpus: Path):
+    from knowledge.learned.corpus import CorpusError, load_corpus
+
+    try:
+        examples = load_corpus(corpus)
+    except CorpusError as exc:
+        err.print(f"[red]Corpus error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not examples:
+        err.print(f"[red]No corpus lines in {corpus}.[/red]")
+        raise typer.Exit(2)
+    return examples
+
+
+_CORPUS_HELP = "Folder of <lang>.jsonl corpus files"
+
+
+@model_app.command("train")
+def model_train(
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
+    out: Annotated[Path | None, typer.Option(help="Model file to write")] = None,
+) -> None:
+    """Rebuild model.npz from the corpus; the same corpus gives the same bytes."""
+    train, report = _training_modules()
+    corpus = corpus or train.CORPUS_DIR
+    examples = _corpus_or_exit(corpus)
+    result = train.train(corpus, out or train.MODEL_PATH, examples=examples)
+    summary = report.summarise(result.cv)
+    console.print(
+        f"{result.path}: {result.examples} examples, {result.buckets} weight rows, "
+        f"{result.bytes / 1e6:.2f} MB, {result.seconds:.1f} s; CV accuracy {summary['accuracy']:.3f}, "
+        f"macro F1 {summary['macro_f1']:.3f}, language {summary['language_accuracy']:.3f}"
+    )
+    figures = {"examples": result.examples, "bytes": result.bytes, "train_seconds": round(result.seconds, 2)}
+    console.print(json.dumps(figures), soft_wrap=True, markup=False, highlight=False)
+
+
+@model_app.command("report")
+def model_report(corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None) -> None:
+    """Cross-validated accuracy per label and per language (5 folds), ending with one JSON line."""
+    train, report = _training_modules()
+    examples = _corpus_or_exit(corpus or train.CORPUS_DIR)
+    report.render(report.summarise(train.cross_validate(examples)), console)
+
+
+@model_app.command("predict")
+def model_predict(
+    text: Annotated[str, typer.Argument(help="A message as a person would write it")],
+    top: Annotated[int, typer.Option(help="How many labels to show")] = 5,
+    model: Annotated[Path | None, typer.Option(help="Model file (default: the packaged one)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One line of JSON")] = False,
+) -> None:
+    """The model's labels and language for one message."""
+    from rich.table import Table
+
+    from knowledge.learned.model import MODEL_PATH, load_model
+
+    learned = load_model(model or MODEL_PATH)
+    if learned is None:
+        err.print("[red]No usable model file.[/red] Build one with: quartier model train")
+        raise typer.Exit(1)
+    p = learned.predict(text)
+    if as_json:
+        out = {"labels": dict(p.top(top)), "language": dict(list(p.language.items())[:3])}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=text if len(text) <= 80 else text[:79] + "…")
+    table.add_column("label")
+    table.add_column("p", justify="right")
+    for label, prob in p.top(top):
+        table.add_row(label, f"{prob:.3f}")
+    console.print(table)
+    langs = ", ".join(f"{lang} {prob:.2f}" for lang, prob in list(p.language.items())[:3])
+    console.print(f"language: {langs}")
