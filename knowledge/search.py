@@ -45,6 +45,10 @@ TIER_STRETCH = 10.0  # see _rank.cost
 WORDS_WEIGHT = 0.3  # see SearchEngine._blend
 CLEAR_SCORE = 0.85  # the words' own best kind of place decides when it scores this much ...
 CLEAR_RATIO = 0.8  # ... and the next kind at most this share of it
+# a named kind of place the situation does not offer is overruled only by a sure reading of a
+# question long enough to describe a situation ("Ich könnte im Elterncafé Nähkurse geben")
+OVERRIDE_NAMED = 0.8
+LONG_QUESTION = 6
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -329,26 +333,39 @@ class SearchEngine:
             u.answer_kind = "rules"
             return
         s = self.situations[reading.situation]
-        # a kind of place named outright ("Seniorentreff", "Jugendhaus") is what the person asks for
-        named = [
-            m
+        # a kind of place named outright ("Seniorentreff", "Jugendamt") is what the person asks for
+        named = {
+            t.targets[0][0]
             for m in u.matches
-            if m.score >= 0.85 and any(t.kind == "category" and t.targets[0][1] >= 1.0 for t in m.terms)
-        ]
-        offered = {k for k, _ in s.categories_for(reading.concerned.stage)}
-        if not named and _clear_leader(u.categories) in offered:
-            # the words name one kind of place the situation offers ("café for older people"):
-            # they decide, as they would without the situation
-            named = u.matches
+            if m.score >= 0.85
+            for t in m.terms
+            if t.kind == "category" and t.targets[0][1] >= 1.0
+        }
+        offered = s.categories_for(reading.concerned.stage)
+        offered_keys = {k for k, _ in offered}
         if s.intent != "find_offers":
+            if named and s.intent in ("help", "smalltalk") and forced is None:
+                u.answer_kind = "rules"  # "Familienzentrum Neureut" is a search, whatever else it resembles
+                return
             u.intent = s.intent
             u.answer_kind = s.answer
             return
         u.intent = "find_offers"
-        if named and forced is None:
+        if forced is None and named:
+            both = named & offered_keys
+            if both:
+                # the named kinds among those the situation offers lead: "Jugendamt" for a school refuser
+                u.categories = sorted(
+                    ((k, w + 1.0 if k in both else w) for k, w in offered), key=lambda kv: -kv[1]
+                )
+                return
+            if reading.confidence < OVERRIDE_NAMED or len(u.content) < LONG_QUESTION:
+                u.answer_kind = "rules"
+                return
+        elif forced is None and _clear_leader(u.categories) in offered_keys:
+            # the words point to one kind of place the situation offers ("café for older people"):
+            # they decide, as they would without the situation
             u.answer_kind = "rules"
-            if not u.categories:
-                u.categories = list(s.categories_for(reading.concerned.stage))
             return
         u.categories = self._blend(s.categories_for(reading.concerned.stage), u.categories)
         if reading.ask and forced is None:
@@ -683,7 +700,7 @@ class SearchEngine:
 def _packaged_model():
     """The learned model shipped with the package, or None: the rules then decide alone."""
     try:
-        from knowledge.learned import load_model
+        from knowledge.learned.model import load_model
     except ImportError:
         return None
     return load_model()

@@ -206,7 +206,7 @@ def test_approximate_locations_are_flagged(knowledge):
 
 def test_unknown_question_finds_nothing_without_inventing(knowledge):
     answer = knowledge.search("xqzt vlorb", now=NOW)
-    assert answer.intent == "find_offers"
+    assert answer.intent in ("help", "smalltalk")  # gibberish is not a search for places
     assert answer.results == [] and answer.district is None and answer.categories == []
 
 
