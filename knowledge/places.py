@@ -240,6 +240,7 @@ class Gazetteer:
     def _index_landmarks(self) -> None:
         """The alias table: every name of every landmark as a key, its places ranked once."""
         reserved = self._place_keys()
+        generic = {squash(n) for n in self.config.get("generic_place_names") or []}
         prefixes = {tuple(tokens(n)) for n in [*(d.name for d in self.districts.values()), *self.informal]}
         found: dict[str, dict[int, bool]] = defaultdict(dict)
         texts: dict[str, str] = {}
@@ -251,7 +252,7 @@ class Gazetteer:
             for key in dict.fromkeys(["".join(toks), street_key(text)]):
                 if len(key) < MIN_LANDMARK_KEY or key in reserved:
                     continue
-                found[key].setdefault(i, conditional)
+                found[key].setdefault(i, conditional or key in generic)
                 texts.setdefault(key, text)
 
         for i, lm in enumerate(self.landmarks):

@@ -298,3 +298,26 @@ def test_alias_table_is_built_once_and_ranks_places_first(knowledge):
     )
     assert gazetteer.landmark_for("kit").name == "KIT Campus Süd"
     assert gazetteer.landmark_for("kit", prefer_stop=True).is_stop
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Mein Sohn geht auf die Realschule", "Gibt es nach der Messe ein Kirchencafé?", "an der Brücke"],
+)
+def test_generic_names_do_not_invent_a_place(knowledge, text):
+    assert place_of(knowledge, text).kind == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("youth club near the main station", "Karlsruhe Hbf"),
+        ("Zoo'da aile merkezi", "Zoologischer Stadtgarten"),
+        ("Клуб для пожилых возле вокзала", "Karlsruhe Hbf"),
+        ("Молодіжний клуб біля вокзалу", "Karlsruhe Hbf"),
+        ("نادي الشباب قرب محطة القطار", "Karlsruhe Hbf"),
+        ("Familienzentrum in der Nähe des Zoos", "Zoologischer Stadtgarten"),
+    ],
+)
+def test_landmarks_in_other_languages_and_inflections(knowledge, text, label):
+    assert place_of(knowledge, text).label == label
