@@ -15,6 +15,9 @@ def render_answer(answer: Answer) -> str:
     head = f"Absicht: {answer.intent}"
     if district is not None:
         head += f" · Stadtteil: {answer.district_names.get(district)}"
+    place = answer.understanding.place
+    if place.kind in ("landmark", "stop") and place.label:
+        head += f" · {'Haltestelle' if place.kind == 'stop' else 'Ort'}: {place.label}"
     lines.append(head)
     if not answer.results:
         lines.append("Keine passenden Orte gefunden.")

@@ -20,6 +20,11 @@ def about_text() -> str:
             ),
             "• "
             + _(
+                "Stops, stations and landmarks: Karlsruher Verkehrsverbund (KVV), Deutsche Bahn "
+                "(CC BY 4.0), © OpenStreetMap contributors (ODbL), Wikipedia (CC BY-SA)."
+            ),
+            "• "
+            + _(
                 "Facilities: public web pages; each place names its source. "
                 "Opening hours may be outdated: they show the year they were stated for."
             ),

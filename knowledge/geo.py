@@ -78,6 +78,29 @@ class Area:
                 return True
         return False
 
+    def distance_m(self, lat: float, lon: float) -> float:
+        """Metres from a point to the area: 0 inside, else to the nearest edge.
+
+        Edges are measured on a local flat projection, exact to a few metres at the
+        scale of a city (used for "near the border", a few hundred metres).
+        """
+        if self.contains(lat, lon):
+            return 0.0
+        ky = 111_195.0
+        kx = ky * math.cos(math.radians(lat))
+        px, py = lon * kx, lat * ky
+        best = math.inf
+        for poly in self.polygons:
+            for ring in poly:
+                for i in range(len(ring) - 1):
+                    ax, ay = ring[i][0] * kx, ring[i][1] * ky
+                    dx, dy = ring[i + 1][0] * kx - ax, ring[i + 1][1] * ky - ay
+                    length2 = dx * dx + dy * dy
+                    along = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 else 0.0
+                    t = max(0.0, min(1.0, along))
+                    best = min(best, math.hypot(px - ax - t * dx, py - ay - t * dy))
+        return best
+
     def centroid(self) -> tuple[float, float]:
         """Area-weighted centroid (lat, lon) of the outer rings."""
         ax = ay = total = 0.0

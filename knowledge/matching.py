@@ -21,7 +21,8 @@ from knowledge.text import arabic_variants, has_digit
 MAX_SPAN = 5
 MIN_FUZZY_LEN = 5
 MIN_PREFIX_LEN = 6
-NO_PREFIX_KINDS = frozenset({"intent", "street"})
+# place names: a compound of a name is another place ("Schlossgarten" is not the Schloss)
+NO_PREFIX_KINDS = frozenset({"intent", "street", "landmark"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from knowledge.catalogue import Catalogue
+from knowledge.catalogue import Catalogue, Term
 from knowledge.geo import haversine_m, walk_minutes
 from knowledge.matching import Match, Vocabulary, allowed_edits, select
 from knowledge.places import Gazetteer, Place
@@ -148,6 +148,7 @@ class Answer:
             "situation": u.situation,
             "stage": u.reading.concerned.stage if u.reading is not None else None,
             "clarify": self.clarify_json(),
+            "place": self._place_json(),
             "results": [self._result_json(r) for r in self.results],
         }
 
@@ -160,6 +161,19 @@ class Answer:
         return {
             "question": "who" if differ_in_whom(u.clarify, self.situations) else "meaning",
             "options": [{"situation": key, "label": self.situations[key].label(lang)} for key in u.clarify],
+        }
+
+    def _place_json(self) -> dict | None:
+        """How the question named where: kind, name, point, the other districts it may mean."""
+        p = self.understanding.place
+        if p.kind == "none":
+            return None
+        return {
+            "kind": p.kind,
+            "name": p.label,
+            "lat": p.lat,
+            "lon": p.lon,
+            "alternatives": [self._district_json(d) for d in p.alternatives],
         }
 
     def _result_json(self, r: Result) -> dict:
@@ -251,6 +265,33 @@ class NameIndex:
         return {fid: (g / total, by_id[fid]) for fid, g in gained.items() if g / total >= NAME_COVERAGE}
 
 
+def place_terms(gazetteer: Gazetteer, catalogue: Catalogue) -> list[Term]:
+    """The gazetteer's terms, less the landmark names that would hide what is asked for.
+
+    A landmark name holding a word for a kind of place or a need ("Begegnungsstätte
+    Grötzingen", "Kita Dorfwies", "Städtische Kindertagesstätte") names what the facility
+    data knows better; read as one landmark, the question would lose its category. A
+    one-word name the catalogue reads ("Seniorenzentrum": older people) stays the
+    catalogue's; longer names with a word for a group of people keep their meaning
+    ("Alter Schlachthof" is not about older people).
+    """
+    meaning = Vocabulary(catalogue.terms, catalogue.stopwords)
+
+    def hides_a_word(t: Term) -> bool:
+        toks = tokens(t.text)
+        for m in meaning.candidates(toks):
+            kinds = {x.kind for x in m.terms}
+            if len(toks) == 1:
+                # the word alone: every reading the catalogue would have made counts
+                if kinds & {"category", "need", "target_group", "intent"}:
+                    return True
+            elif m.score >= 1.0 and kinds & {"category", "need"}:
+                return True  # a longer name: only its exact words for a kind of place or a need
+        return False
+
+    return [t for t in gazetteer.terms() if t.kind != "landmark" or not hides_a_word(t)]
+
+
 class SearchEngine:
     def __init__(
         self,
@@ -265,7 +306,9 @@ class SearchEngine:
         self.model = model if model is not None else _packaged_model()
         self.gazetteer = gazetteer
         self.facilities = list(facilities)
-        self.vocabulary = Vocabulary([*catalogue.terms, *gazetteer.terms()], catalogue.stopwords)
+        self.vocabulary = Vocabulary(
+            [*catalogue.terms, *place_terms(gazetteer, catalogue)], catalogue.stopwords
+        )
         self.by_category: dict[str, list[FacilityRecord]] = defaultdict(list)
         for f in self.facilities:
             for c in f.categories:
@@ -558,6 +601,8 @@ class SearchEngine:
             )
             if near:
                 in_district: bool | None = f.district in near
+            elif place.kind in ("landmark", "stop"):
+                in_district = None  # a place named by a point: its distance says how near
             else:
                 in_district = None if place.district is None else f.district == place.district
             return Result(f, cat, dist, in_district, f.id in named)

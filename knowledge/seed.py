@@ -25,8 +25,9 @@ SEED_VERSION = "karlsruhe-2026-11"
 ATTRIBUTION = (
     "Stadtteilgrenzen und Straßen: © OpenStreetMap-Mitwirkende (ODbL), über CodeforKarlsruhe; "
     "Statistik 2016, Wahlbezirke, Wahllokale, Postleitzahlen: Stadt Karlsruhe "
-    "(Datenlizenz Deutschland – Namensnennung 2.0); Einrichtungen: öffentliche Webseiten, "
-    "Quelle je Eintrag."
+    "(Datenlizenz Deutschland – Namensnennung 2.0); Haltestellen und Orte: Karlsruher Verkehrsverbund "
+    "(KVV), Deutsche Bahn (CC BY 4.0), © OpenStreetMap-Mitwirkende (ODbL), Wikipedia (CC BY-SA); "
+    "Einrichtungen: öffentliche Webseiten, Quelle je Eintrag."
 )
 
 

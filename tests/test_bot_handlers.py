@@ -61,6 +61,14 @@ async def test_free_text_answers_with_cards_and_buttons(harness):
     assert rows[3][0].callback_data.startswith("pg:") and rows[4][0].callback_data.startswith("fb:")
 
 
+async def test_landmark_question_names_the_place_distances_are_measured_from(harness):
+    _dp, bot, person, feed = harness
+    await feed(person.text("Seniorentreff beim Zoo"))
+    (answer,) = bot.session.sent("SendMessage")
+    assert "Zoologischer Stadtgarten (Südweststadt)" in answer.text and "km" in answer.text
+    assert "↪" not in answer.text  # no "not in the district you named": a point was named
+
+
 async def test_language_choice_wins_over_telegram_language(harness, seeded_engine):
     dp, bot, person, feed = harness
     await feed(person.text("/start"))

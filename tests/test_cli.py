@@ -34,6 +34,19 @@ def test_ask_with_point_reports_distance(db_env):
     assert data["results"][0]["distance_m"] is not None and data["results"][0]["walk_minutes"] >= 1
 
 
+def test_ask_json_for_a_landmark_question(db_env):
+    result = runner.invoke(app, ["ask", "Elterncafé am Hauptbahnhof", "--json", "--now", "2026-11-24T09:00"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["district"] == {"number": 4, "name": "Südweststadt"}
+    assert data["place"]["kind"] == "stop" and data["place"]["name"] == "Karlsruhe Hbf"
+    assert data["results"][0]["category"] == "startpunkt_elterncafe"
+    distances = [r["distance_m"] for r in data["results"]]
+    assert None not in distances and distances == sorted(distances)
+    readable = runner.invoke(app, ["ask", "Elterncafé am Hauptbahnhof"])
+    assert "Stadtteil: Südweststadt" in readable.stdout and "Haltestelle: Karlsruhe Hbf" in readable.stdout
+
+
 def test_lat_without_lon_is_refused(db_env):
     result = runner.invoke(app, ["ask", "Jugendhaus", "--lat", "48.999"])
     assert result.exit_code != 0

@@ -172,6 +172,7 @@ def test_json_answer_has_exactly_the_contract_fields(knowledge):
         "situation",
         "stage",
         "clarify",
+        "place",
         "results",
     ]
     assert data["id"] == "q1" and data["district"] == {"number": 3, "name": "Südstadt"}
@@ -359,3 +360,37 @@ def test_equal_scores_keep_their_order_in_every_process(knowledge):
     results, _total = knowledge._rank(u, 20)
     firsts = list(dict.fromkeys(r.category for r in results))
     assert firsts[0] == COORDINATION[0] and set(firsts) <= set(COORDINATION)
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("Seniorentreff beim Zoo", 4),
+        ("Elterncafé am Hauptbahnhof", 4),
+        ("Jugendhaus Haltestelle Durlacher Tor", 7),
+        ("Bürgerverein nahe dem Wildparkstadion", 1),
+        ("Familienzentrum in der Nähe vom ZKM", 4),
+        ("Jugendtreff rund um die Badnerlandhalle", 26),
+    ],
+)
+def test_landmark_questions_rank_from_the_landmark_by_true_distance(knowledge, text, district):
+    answer = knowledge.search(text, now=NOW, limit=20)
+    place = answer.understanding.place
+    assert answer.district == district and place.kind in ("landmark", "stop")
+    located = [r for r in answer.results if r.distance_m is not None]
+    assert located and [r.distance_m for r in located] == sorted(r.distance_m for r in located)
+    for r in located:
+        assert math.isclose(r.distance_m, haversine_m(place.lat, place.lon, r.facility.lat, r.facility.lon))
+        assert r.in_district is None  # the person named a point, not a district
+    top = answer.categories[0]
+    assert answer.results[0].facility.id == _brute_nearest(knowledge, top, place.lat, place.lon).id
+
+
+def test_landmark_answer_json_names_the_place_and_its_other_district(knowledge):
+    data = knowledge.search("Seniorentreff beim Zoo", now=NOW).to_json("z")
+    assert data["district"] == {"number": 4, "name": "Südweststadt"}
+    place = data["place"]
+    assert place["kind"] == "landmark" and place["name"] == "Zoologischer Stadtgarten"
+    assert {"number": 3, "name": "Südstadt"} in place["alternatives"]
+    assert data["results"][0]["distance_m"] is not None
+    assert knowledge.search("Hallo!", now=NOW).to_json()["place"] is None

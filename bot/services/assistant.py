@@ -127,6 +127,9 @@ class Assistant:
     def _headline(self, answer: Answer, lang: str) -> str:
         u = answer.understanding
         where = answer.district_names.get(u.place.district) if u.place.district else None
+        if u.place.kind in ("landmark", "stop") and u.place.label:
+            # the distances on the cards are measured from the named place, so name it
+            where = f"{u.place.label} ({where})" if where else u.place.label
         if u.intent == "meetings":
             return _(
                 "District network meetings are announced by the district coordination. "

@@ -2,21 +2,30 @@
 
 Run by a maintainer when the sources change, not at install time:
 
-    python -m knowledge.data.build_karlsruhe ../shared/data/karlsruhe
+    python -m knowledge.data.build_karlsruhe ../shared/data/karlsruhe [--gtfs stops.txt]
 
 It writes compact files next to this module (`karlsruhe/`) that the seed loads:
 districts with polygons and 2016 statistics, street parts per district with a
-representative point, postcode support, informal place points, and the facility
-records mapped to the project's category keys in the canonical import format.
+representative point, postcode support, informal place points, the facility
+records mapped to the project's category keys in the canonical import format, and
+the places people name (`landmarks.csv`: stops, stations, squares, landmarks from
+`orte.csv` plus the `landmarks` of `places.yaml`) with their district and the
+districts within `BORDER_M` of their point.
+
+`--gtfs` names the KVV GTFS `stops.txt` that `orte.csv` took its stops from
+(github.com/feloffel/personalProjects@72efc1fd:KA-TransitMap/stops.txt): a stop's
+district is then the district most of its platforms stand in, and every district a
+platform stands in is an alternative. Without it a stop falls back on its mean point
+and the districts within its platforms' spread.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
-import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import yaml
@@ -27,6 +36,10 @@ from knowledge.geo import Area, haversine_m, nearest_vertex
 from knowledge.text import fold, street_key
 
 OUT = Path(__file__).parent / "karlsruhe"
+# A place this close to another district may be named for both ("am Zoo": Südweststadt,
+# the Südstadt begins across the road).
+BORDER_M = 250.0
+LANDMARK_FIELDS = ["name", "kind", "lat", "lon", "district", "alternatives", "aliases", "source", "licence"]
 
 STAT_FIELDS = {
     "Einwohner_2016": "population",
@@ -174,6 +187,106 @@ def build_informal_points(src: Path, places: list[dict]) -> list[dict]:
     return places
 
 
+def _stop_name(raw: str) -> str:
+    """A GTFS stop name as `orte.csv` writes it: no locality prefix, the source's typo fixed."""
+    return re.sub(r"^(Karlsruhe|KA) ", "", raw).replace("Staße", "Straße").strip()
+
+
+def read_platforms(gtfs: Path) -> dict[str, list[tuple[float, float]]]:
+    """Platform points of the city's stops by stop name (no parent stations, no operational points)."""
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    with open(gtfs, encoding="utf-8-sig") as fh:
+        for r in csv.DictReader(fh):
+            if not r["stop_id"].startswith("de:08212:") or r.get("location_type") == "1":
+                continue
+            if re.search(r"Ersatzhalt|Ausfahrt|Einfahrt", r["stop_name"]):
+                continue
+            out[_stop_name(r["stop_name"])].append((float(r["stop_lat"]), float(r["stop_lon"])))
+    return out
+
+
+def _split_aliases(raw: str) -> list[str]:
+    return [a.strip() for a in raw.split("|") if a.strip()]
+
+
+def landmark_districts(
+    areas: dict[int, Area], lat: float, lon: float, platforms: list[tuple[float, float]], reach_m: float
+) -> tuple[int | None, list[int]]:
+    """A place's district and the other districts it may be named for, nearest first.
+
+    The district is the one its point lies in; for a stop with known platforms, the one
+    most of its platforms stand in (a tie keeps the point's). Alternatives are the other
+    districts a platform stands in and those within `reach_m` of the point.
+    """
+    own = district_of(areas, lat, lon)
+    counts = Counter(d for d in (district_of(areas, *p) for p in platforms) if d is not None)
+    district = own
+    if counts:
+        top = max(counts.values())
+        leaders = sorted(d for d, n in counts.items() if n == top)
+        district = own if own in leaders else leaders[0]
+    distance = {nr: a.distance_m(lat, lon) for nr, a in areas.items()}
+    near = {nr for nr, d in distance.items() if d <= reach_m} | set(counts)
+    alternatives = sorted((nr for nr in near if nr != district), key=lambda nr: (distance[nr], nr))
+    return district, alternatives
+
+
+def build_landmarks(
+    src: Path, areas: dict[int, Area], config: dict, platforms: dict[str, list[tuple[float, float]]]
+) -> list[dict]:
+    """`orte.csv` and the `landmarks` of places.yaml with district, alternatives and aliases."""
+    rows = read_csv(src / "orte.csv")
+    known = {r["name"] for r in rows}
+    extra_aliases = config.get("landmark_aliases") or {}
+    for name in extra_aliases:
+        if name not in known:
+            raise ValueError(f"landmark_aliases names no row of orte.csv: {name}")
+    by_name = {r["name"]: r for r in rows}
+    for item in config.get("landmarks") or []:
+        row = {
+            "name": item["name"],
+            "kind": item["kind"],
+            "aliases": " | ".join(item.get("aliases") or []),
+            "source": item["source"],
+            "licence": item["licence"],
+            "spread_m": "",
+        }
+        if "at" in item:  # placed at another row's point: approximate, and says so
+            ref = by_name[item["at"]]
+            row["lat"], row["lon"] = ref["lat"], ref["lon"]
+        else:
+            row["lat"], row["lon"] = f"{float(item['lat']):.6f}", f"{float(item['lon']):.6f}"
+        rows.append(row)
+    out = []
+    for r in rows:
+        lat, lon = float(r["lat"]), float(r["lon"])
+        aliases = _split_aliases(r["aliases"]) + [a for a in extra_aliases.get(r["name"], []) if a]
+        points: list[tuple[float, float]] = []
+        spread = float(r.get("spread_m") or 0)
+        if r["kind"] in ("stop", "station") and platforms:
+            for name in dict.fromkeys([r["name"], *aliases]):
+                for p in platforms.get(_stop_name(name), ()):
+                    if p not in points and haversine_m(lat, lon, *p) <= spread + 50:
+                        points.append(p)
+        # unknown platforms may stand anywhere within the spread of the stop
+        reach = BORDER_M if points else max(BORDER_M, spread)
+        district, alternatives = landmark_districts(areas, lat, lon, points, reach)
+        out.append(
+            {
+                "name": r["name"],
+                "kind": r["kind"],
+                "lat": f"{lat:.6f}",
+                "lon": f"{lon:.6f}",
+                "district": district or "",
+                "alternatives": ";".join(map(str, alternatives)),
+                "aliases": " | ".join(dict.fromkeys(aliases)),
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
+    return out
+
+
 def split_street(raw: str) -> tuple[str | None, str | None, str | None, str | None]:
     """'Fliederstraße 1 (am Fliederplatz) 76185' -> street, number, note, postcode."""
     raw = raw.strip()
@@ -318,7 +431,7 @@ def write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def main(src: Path) -> None:
+def main(src: Path, gtfs: Path | None = None) -> None:
     OUT.mkdir(exist_ok=True)
     cat_path = Path(__file__).parent / "catalogue.yaml"
     catalogue = yaml.safe_load(cat_path.read_text(encoding="utf-8")) if cat_path.exists() else {}
@@ -350,11 +463,19 @@ def main(src: Path) -> None:
     )
     facilities = build_facilities(src, districts, areas, catalogue)
     write_csv(OUT / "facilities.csv", FACILITY_FIELDS, facilities)
+    if gtfs is None:
+        print("no --gtfs: stops take the district of their mean point")
+    landmarks = build_landmarks(src, areas, places, read_platforms(gtfs) if gtfs else {})
+    write_csv(OUT / "landmarks.csv", LANDMARK_FIELDS, landmarks)
     print(
         f"districts={len(features)} streets={len(streets)} postcodes={len(postcodes)} "
-        f"facilities={len(facilities)} informal={len(informal)}"
+        f"facilities={len(facilities)} informal={len(informal)} landmarks={len(landmarks)}"
     )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/karlsruhe"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("src", nargs="?", default="../shared/data/karlsruhe", type=Path)
+    parser.add_argument("--gtfs", type=Path, help="the KVV GTFS stops.txt orte.csv took its stops from")
+    args = parser.parse_args()
+    main(args.src, args.gtfs)
