@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.filters import LOCATION, SLASH, TEXT, Question
+from bot.i18n import LANGUAGE_NAMES
 from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers import volunteer
@@ -34,6 +35,15 @@ async def question(
         await volunteer.begin(message, state, person, assistant, reply.district)
         return
     await send_all(message, reply.messages)
+    if reply.foreign and not (await state.get_data()).get("told_languages"):
+        # once per conversation: which languages the bot speaks, and which one it uses
+        await state.update_data(told_languages=True)
+        await message.answer(
+            _(
+                "I can answer in German, English, Turkish, Arabic, Ukrainian and Russian, "
+                "so I answered in {language}. /language changes it."
+            ).format(language=LANGUAGE_NAMES.get(reply.language or i18n_lang, i18n_lang))
+        )
 
 
 async def location(

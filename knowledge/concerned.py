@@ -128,8 +128,11 @@ _WITH_UNIT = re.compile(
 )
 _AGE_OF = re.compile(
     r"(?:ist|wird|sind|is|turns|are|عمره|عمرها|عمري|عمرهم|وعمره|وعمرها|йому|їй|ему|ей|ma|are|ha|ima|a|"
-    r"alter|alt)\s+(?:schon\s+|jetzt\s+|already\s+|now\s+|erst\s+|fast\s+|вже\s+|уже\s+)?(\d{1,3})\b"
-    r"(?!\s*(?:uhr|€|euro|eur|kinder|children|kids|\.\d|%))",
+    r"alter|alt)\s+(?:schon\s+|jetzt\s+|already\s+|now\s+|erst\s+|fast\s+|вже\s+|уже\s+|"
+    # "wird im Mai 5", "turns 80 next week": up to two words between
+    r"(?:[^\W\d]+\s+){1,2})?(\d{1,3})\b"
+    r"(?!\s*(?:uhr|€|euro|eur|kinder|children|kids|\.\d|%|jahren|wochen|monaten|tagen|stunden|"
+    r"minuten|years|weeks|months|days|hours|mal|times))",
     re.IGNORECASE,
 )
 _APPROX = re.compile(

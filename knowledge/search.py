@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from knowledge.catalogue import Catalogue, Term
+from knowledge.catalogue import LANGUAGES, Catalogue, Term
 from knowledge.geo import haversine_m, walk_minutes
 from knowledge.matching import Match, Vocabulary, allowed_edits, select
 from knowledge.places import Gazetteer, Place
@@ -49,6 +49,8 @@ CLEAR_RATIO = 0.8  # ... and the next kind at most this share of it
 # question long enough to describe a situation ("Ich könnte im Elterncafé Nähkurse geben")
 OVERRIDE_NAMED = 0.8
 LONG_QUESTION = 6
+LANGUAGE_SURE = 0.8  # the model's language guess is used from this probability ...
+MIN_WORDS_FOR_LANGUAGE = 2  # ... with at least this many words that are not names of places
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
 COORDINATION = ("stadtteilkoordination", "quartiersarbeit")
 SCRIPT_LANGS = (
@@ -75,14 +77,14 @@ class Understanding:
     reading: Reading | None = None  # the life situation read from the words, when there is one
     answer_kind: str | None = None  # for help: crisis | admin | other | help | smalltalk
     clarify: list[str] = field(default_factory=list)  # situations to offer when the bot asks first
+    detected: str | None = None  # the language the model reads, also one the bot does not speak
+
+    unsure: bool = True  # no situation was read with enough confidence
 
     @property
     def situation(self) -> str | None:
-        return self.reading.situation if self.reading is not None and self.taken else None
-
-    @property
-    def taken(self) -> bool:
-        return self.reading is not None and self.reading.situation is not None and self.answer_kind != "rules"
+        """The situation read from the words (the kinds of place may still be the words' own)."""
+        return None if self.unsure or self.reading is None else self.reading.situation
 
     @property
     def accepted(self) -> list[str]:
@@ -365,7 +367,25 @@ class SearchEngine:
         if text.strip().startswith("/"):
             return u
         self._situate(u, toks, intents, situation)
+        if lang is None:
+            self._detect_language(u, content)
         return u
+
+    @staticmethod
+    def _detect_language(u: Understanding, content: list[str]) -> None:
+        """The language the question is written in, by the learned model's language head.
+
+        Names of places and facilities are German in every language, so a guess needs a few
+        words besides them; the script rules and the catalogue's votes remain the fallback.
+        """
+        guess = u.reading.language if u.reading is not None else {}
+        if not guess or len(content) < MIN_WORDS_FOR_LANGUAGE:
+            return
+        code, p = next(iter(guess.items()))
+        if p >= LANGUAGE_SURE:
+            u.detected = code
+            if code in LANGUAGES:
+                u.language = code
 
     def _situate(self, u: Understanding, toks: list[str], intents: set[str], forced: str | None) -> None:
         """Weigh the life situation against the catalogue's words (see knowledge.reading)."""
@@ -373,8 +393,12 @@ class SearchEngine:
         u.reading = reading
         unsure = reading.confidence < TAKE_FROM if self.model is not None else not reading.evidence
         if reading.situation is None or (forced is None and unsure):
-            u.answer_kind = "rules"
+            vague = len(u.content) >= 2 and not _clear_leader(u.categories)
+            if self.model is not None and forced is None and vague:
+                # "Ich suche Beratung in Durlach": no kind of place named, no sure reading: ask
+                u.clarify = self._options(reading)
             return
+        u.unsure = False
         s = self.situations[reading.situation]
         # a kind of place named outright ("Seniorentreff", "Jugendamt") is what the person asks for
         named = {
@@ -388,7 +412,7 @@ class SearchEngine:
         offered_keys = {k for k, _ in offered}
         if s.intent != "find_offers":
             if named and s.intent in ("help", "smalltalk") and forced is None:
-                u.answer_kind = "rules"  # "Familienzentrum Neureut" is a search, whatever else it resembles
+                u.unsure = True  # "Familienzentrum Neureut" is a search, whatever else it resembles
                 return
             u.intent = s.intent
             u.answer_kind = s.answer
@@ -403,16 +427,30 @@ class SearchEngine:
                 )
                 return
             if reading.confidence < OVERRIDE_NAMED or len(u.content) < LONG_QUESTION:
-                u.answer_kind = "rules"
-                return
+                return  # the words decide the kinds of place
         elif forced is None and _clear_leader(u.categories) in offered_keys:
             # the words point to one kind of place the situation offers ("café for older people"):
             # they decide, as they would without the situation
-            u.answer_kind = "rules"
             return
         u.categories = self._blend(s.categories_for(reading.concerned.stage), u.categories)
         if reading.ask and forced is None:
-            u.clarify = [k for k, _ in reading.ranked[:3] if self.situations[k].intent == "find_offers"][:3]
+            u.clarify = self._options(reading)
+
+    def _options(self, reading: Reading) -> list[str]:
+        """Up to three readings that would send the person to different kinds of place."""
+        options: list[str] = []
+        leads: set[str] = set()
+        for key, _p in reading.ranked:
+            s = self.situations[key]
+            if s.intent != "find_offers" or not s.categories:
+                continue
+            lead = s.categories_for(reading.concerned.stage)[0][0]
+            if lead not in leads:
+                options.append(key)
+                leads.add(lead)
+            if len(options) == 3:
+                break
+        return options if len(options) >= 2 else []
 
     @staticmethod
     def _blend(

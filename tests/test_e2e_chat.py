@@ -166,3 +166,71 @@ async def test_webhook_mode_checks_the_secret_token(seeded_engine, seeded_url, k
         await runner.cleanup()
         await bot.session.close()
         await sandbox.stop()
+
+
+async def test_a_turkish_question_is_answered_in_turkish_whatever_telegram_says(live):
+    u = user(live, "de")  # Telegram set to German
+    (answer,) = await ask(u, "Kızım 13 yaşında, Südstadt'ta gençlerin gidebileceği bir yer var mı?", 1)
+    text = text_of(answer)
+    assert "Çocuk ve gençlik evi" in text and "Kinder- und Jugendhaus" not in text.split("\n")[0]
+    buttons = [b["text"] for b in inline_buttons(answer)]
+    turkish = _tr_feedback_label()
+    assert turkish in "".join(buttons)  # the frame (buttons) follows the question's language, too
+
+
+async def test_a_language_the_bot_does_not_speak_gets_the_persons_language_and_one_note(live):
+    u = user(live, "de")
+    first = await ask(
+        u, "Moja mama ma 81 lat i jest bardzo samotna. Gdzie w Durlach spotykają się seniorzy?", 2
+    )
+    assert "Seniorenclub" in text_of(first[0]) or "Durlach" in text_of(first[0])
+    assert "Türkisch, Arabisch" in text_of(first[1])  # the note, in the person's German
+    await ask(u, "Czy w Mühlburg jest kawiarnia dla rodziców z małymi dziećmi?", 1)
+    await asyncio.sleep(0.3)
+    assert "Türkisch, Arabisch" not in text_of(live.chats[u.id].outbox[-1])  # said once
+
+
+VAGUE = [
+    "Ich fühle mich so allein",
+    "Ich brauche jemanden zum Reden",
+    "Wir kommen nicht mehr zurecht",
+    "Wer kann uns helfen? Es geht einfach nicht mehr",
+    "Ich suche Unterstützung für die Familie",
+]
+
+
+async def test_the_bot_asks_back_with_buttons_and_answers_the_chosen_reading(live, knowledge):
+    # the question must be one the search finds ambiguous: any of these vague ones
+    vague = next((t for t in VAGUE if knowledge.search(t).clarify_json() is not None), None)
+    assert vague is not None, "none of the vague questions is read as ambiguous"
+    u = user(live, "de")
+    (question,) = await ask(u, vague, 1)
+    options = [b for b in inline_buttons(question) if b["callback_data"].startswith("cl:")]
+    assert 2 <= len(options) <= 3 and "1 · " not in text_of(question)  # a question, no cards yet
+    chosen = options[-1]["callback_data"].split(":")[-1]
+    await u.press(question.message["message_id"], options[-1]["callback_data"])
+    (answer,) = await u.wait_for_bot(count=1, timeout=10)
+    offered = {k for k, _ in knowledge.situations[chosen].categories}
+    headline = text_of(answer).split("\n")[0]
+    assert "1 · " in text_of(answer)  # the places follow the press
+    assert any(knowledge.catalogue.label(k, "de") in headline for k in offered), headline
+    # the old question's buttons are stale after a new question: refused with an alert, nothing sent
+    await ask(u, "Elterncafé in Mühlburg", 1)
+    sent_before = len(live.chats[u.id].outbox)
+    await u.press(question.message["message_id"], options[0]["callback_data"])
+    for _ in range(50):
+        if live.chats[u.id].answers and live.chats[u.id].answers[-1]["show_alert"]:
+            break
+        await asyncio.sleep(0.05)
+    assert live.chats[u.id].answers[-1]["show_alert"]
+    await asyncio.sleep(0.2)
+    assert len(live.chats[u.id].outbox) == sent_before
+
+
+def _tr_feedback_label() -> str:
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALES_DIR
+
+    with (LOCALES_DIR / "tr" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh).get("Not what I was looking for").string

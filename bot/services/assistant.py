@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n.context import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
@@ -20,7 +23,7 @@ from bot.network_texts import meeting_text
 from bot.services import networks
 from bot.services.demand import DemandLog
 from knowledge.calendar import facility_calendar
-from knowledge.catalogue import load_catalogue
+from knowledge.catalogue import LANGUAGES, load_catalogue
 from knowledge.records import FacilityRecord
 from knowledge.schedules import BERLIN
 from knowledge.search import Answer, Result, SearchEngine, differ_in_whom
@@ -40,6 +43,8 @@ class Reply:
     record_id: int | None = None
     signup: bool = False  # the person wants to engage: start the sign-up form
     district: int | None = None
+    language: str | None = None  # the language of the answer: the question's, when the bot speaks it
+    foreign: str | None = None  # the question's language when the bot does not speak it
 
 
 class Assistant:
@@ -74,6 +79,15 @@ class Assistant:
             offset=offset,
             situation=situation,
         )
+        reply_lang, foreign = reply_language(answer.understanding, lang)
+        with _locale(reply_lang):
+            reply = await self._answer(session, answer, text, reply_lang, q, offset, record)
+        reply.language, reply.foreign = reply_lang, foreign
+        return reply
+
+    async def _answer(
+        self, session: AsyncSession, answer: Answer, text: str, lang: str, q: int, offset: int, record: bool
+    ) -> Reply:
         u = answer.understanding
         intent = answer.intent
         if u.place.kind == "outside":
@@ -221,6 +235,30 @@ class Assistant:
         dated.sort(key=lambda x: (x[0], x[1].name))
         results = [Result(f, f.category, None, None, next_dates=dates) for _first, f, dates in dated[:limit]]
         return [Outgoing(t, m) for t, m in render.answer_messages([_("Next dates:")], results, lang)]
+
+
+def reply_language(u, chosen: str) -> tuple[str, str | None]:
+    """Answer in the question's language when it is one of the six; else in the person's own.
+
+    Only a sure guess of the learned model counts (`Understanding.detected`): "Jugendhaus
+    Südstadt" from an English-speaking person is answered in English.
+    """
+    if u.detected is None:
+        return chosen, None
+    if u.detected in LANGUAGES:
+        return u.detected, None
+    return chosen, u.detected
+
+
+@contextmanager
+def _locale(lang: str) -> Iterator[None]:
+    try:
+        i18n = get_i18n()
+    except LookupError:  # outside an update (tests of the service alone)
+        yield
+        return
+    with i18n.use_locale(lang):
+        yield
 
 
 def outside_text() -> str:
