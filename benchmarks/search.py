@@ -1,9 +1,12 @@
 """Search latency and memory: Karlsruhe data and a synthetic city of 10,000 facilities.
 
-    python benchmarks/search.py [--queries ../shared/eval/dev_queries.jsonl] [--rounds 20]
+    python benchmarks/search.py [--queries FILE ...] [--rounds 20] [--kept]
 
-For each catalogue size it runs every query of the set `rounds` times through
-`SearchEngine.search` (understanding, ranking and next dates of the shown results),
+For each catalogue size it runs every query of the sets (by default both development sets:
+kinds of place and people's situations) `rounds` times through `SearchEngine.search`
+(understanding, ranking and next dates of the shown results), each question read as if
+for the first time (kept understandings and rankings dropped before every call; `--kept`
+measures with them, as a running bot sees repeated wordings),
 and the same queries through a naive baseline in the same process: rapidfuzz
 WRatio of the question against every facility name. It prints p50/p99 per query,
 the ratio baseline/ours, the peak RSS, and ends with one line of JSON.
@@ -145,13 +148,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def measure(engine: SearchEngine, queries: list[dict], rounds: int) -> dict:
+def measure(engine: SearchEngine, queries: list[dict], rounds: int, fresh: bool = True) -> dict:
     names = [f.name for f in engine.facilities]
     ours, base = [], []
-    for q in queries:  # warm caches once, as a running bot would be
+    for q in queries:  # warm the code paths (and, without `fresh`, the kept answers) once
         engine.search(q["text"], lang=q.get("lang"), lat=q.get("lat"), lon=q.get("lon"), now=NOW)
     for _ in range(rounds):
         for q in queries:
+            if fresh:
+                engine.forget()
             t0 = time.perf_counter()
             engine.search(q["text"], lang=q.get("lang"), lat=q.get("lat"), lon=q.get("lon"), now=NOW)
             t1 = time.perf_counter()
@@ -217,19 +222,24 @@ async def karlsruhe_engine() -> SearchEngine:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=Path, default=ROOT.parent / "shared" / "eval" / "dev_queries.jsonl")
+    evals = ROOT.parent / "shared" / "eval"
+    parser.add_argument(
+        "--queries", type=Path, nargs="+", default=[evals / "dev_queries.jsonl", evals / "dev_needs.jsonl"]
+    )
+    parser.add_argument("--kept", action="store_true", help="keep understandings of repeated wordings")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--no-train", action="store_true", help="do not time the learned model's training")
     args = parser.parse_args()
-    queries = load_queries(args.queries)
+    queries = [q for path in args.queries for q in load_queries(path)]
+    fresh = not args.kept
     real = asyncio.run(karlsruhe_engine())
-    figures = {"karlsruhe": measure(real, queries, args.rounds)}
+    figures = {"karlsruhe": measure(real, queries, args.rounds, fresh)}
     t0 = time.perf_counter()
     big = SearchEngine(load_catalogue(), real.gazetteer, synthetic(real, args.size))
     build_s = time.perf_counter() - t0
     figures[f"synthetic_{args.size}"] = {
-        **measure(big, queries, args.rounds),
+        **measure(big, queries, args.rounds, fresh),
         "index_build_s": round(build_s, 2),
     }
     model = model_figures(queries, args.rounds, train=not args.no_train)
@@ -250,6 +260,7 @@ def main() -> None:
     predict = f"{model['predict_mean_ms']:.3f} ms" if model["predict_mean_ms"] is not None else "none"
     print(f"{'learned model':>16}: file {size}  | training {trained}  | predict mean {predict} per question")
     figures["learned_model"] = model
+    figures["fresh"] = fresh
     print(json.dumps(figures))
 
 

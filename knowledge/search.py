@@ -336,6 +336,11 @@ class SearchEngine:
         self.names = NameIndex(self.facilities, catalogue.stopwords)
         self.district_names = {n: d.name for n, d in gazetteer.districts.items()}
 
+    def forget(self) -> None:
+        """Drop the kept understandings and rankings: the next question is read afresh."""
+        self._questions.clear()
+        self._ranked.clear()
+
     # -- understanding ------------------------------------------------------------
     def understand(
         self,
