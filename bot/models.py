@@ -88,6 +88,8 @@ class Signup(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     consent_version: Mapped[str] = mapped_column(String(20))
     consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # one per filled-in form: pressing "I agree" again (or twice at once) cannot store it twice
+    consent_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     status: Mapped[str] = mapped_column(String(12), default="new", index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
