@@ -102,7 +102,8 @@ class OutboxMessage(Base):
     """A message the bot owes somebody, written in the same transaction as its cause.
 
     A worker sends it and marks it sent; after a crash it is still here and is sent
-    then. `dedupe_key` makes writing the same obligation twice impossible.
+    then. `dedupe_key` makes writing the same obligation twice impossible; it is stored
+    as a keyed hash, and sent rows are deleted after a while (see bot.services.outbox).
     """
 
     __tablename__ = "outbox"
@@ -124,7 +125,11 @@ class OutboxMessage(Base):
 
 
 class AuditEntry(Base):
-    """Who looked at or changed which sign-up, and who was refused. No personal data."""
+    """Who looked at or changed which sign-up, and who was refused. No personal data.
+
+    When a sign-up is erased its entries keep their place in the trail under a pseudonym
+    instead of its reference number; an erased person's entries lose the actor.
+    """
 
     __tablename__ = "audit_log"
 

@@ -27,7 +27,7 @@ from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
 from bot.filters import LOCATION, TEXT, button
 from bot.models import Person
-from bot.services import networks, signups
+from bot.services import erasure, networks, signups
 from bot.services.assistant import Assistant
 from bot.services.contact import normalise_email, normalise_phone
 from bot.services.signups import AVAILABILITY, HOURS, INTERESTS, Draft
@@ -437,7 +437,7 @@ async def person_button(
         await query.message.edit_text(_("Nothing was deleted."))
         return
     if action == "delete":
-        await signups.delete_person(session, person, settings.admin_ids)
+        await erasure.erase_person(session, person, settings.admin_ids)
         await state.clear()
         await query.answer()
         await query.message.edit_text(

@@ -28,7 +28,7 @@ from bot.models import (
     Person,
     Signup,
 )
-from bot.services.outbox import aware, enqueue, utcnow
+from bot.services.outbox import aware, drop_about, enqueue, utcnow
 from knowledge.models import District, PlanningArea
 
 log = logging.getLogger(__name__)
@@ -376,7 +376,7 @@ async def own_signup(session: AsyncSession, person: Person, signup_id: int) -> S
     return signup
 
 
-async def _tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
+async def tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
     # only the reference number: the coordinators learn nothing more about the person
     for chat in await recipients(session, signup, admin_ids):
         await enqueue(
@@ -390,24 +390,10 @@ async def withdraw(session: AsyncSession, person: Person, signup_id: int, admin_
         raise Refused("not yours")
     now = utcnow()
     signup.status, signup.updated_at, signup.closed_at = "withdrawn", now, now
-    await _tell_withdrawn(session, signup, admin_ids)
+    await tell_withdrawn(session, signup, admin_ids)
     await audit(session, person, "signup_withdrawn", signup.ref)
     await session.commit()
     return signup
-
-
-async def delete_person(session: AsyncSession, person: Person, admin_ids: list[int]) -> int:
-    """Erase the person and their sign-ups; coordinators of open ones hear it was withdrawn."""
-    signups = list(await session.scalars(select(Signup).where(Signup.person_id == person.id)))
-    for signup in signups:
-        if signup.status in SIGNUP_OPEN:
-            await _tell_withdrawn(session, signup, admin_ids)
-        await audit(session, None, "signup_erased", signup.ref, detail="on request")
-    await session.execute(delete(Signup).where(Signup.person_id == person.id))
-    await session.execute(delete(CoordinatorArea).where(CoordinatorArea.person_id == person.id))
-    await session.delete(person)
-    await session.commit()
-    return len(signups)
 
 
 async def my_data(session: AsyncSession, person: Person) -> dict[str, Any]:
@@ -519,15 +505,32 @@ async def remind_stale(
     return count
 
 
+async def erase_signups(session: AsyncSession, rows: list[Signup], why: str) -> None:
+    """Delete sign-ups so that nothing leads back to them (the caller commits).
+
+    The audit trail stays, but every entry of a sign-up carries a random pseudonym
+    (`E-…`) instead of its reference number from now on, so the trail still shows what
+    happened to one sign-up, and nobody holding the number can find it. Outbox rows not
+    yet sent that point at the sign-ups go too.
+    """
+    for signup in rows:
+        pseudonym = "E-" + new_ref()[2:]
+        await session.execute(
+            update(AuditEntry).where(AuditEntry.signup_ref == signup.ref).values(signup_ref=pseudonym)
+        )
+        await audit(session, None, "signup_erased", pseudonym, detail=why)
+    await drop_about(session, "signup", [s.id for s in rows])
+    if rows:
+        await session.execute(delete(Signup).where(Signup.id.in_([s.id for s in rows])))
+
+
 async def erase_expired(session: AsyncSession, retention_days: int, now: dt.datetime | None = None) -> int:
     """Erase sign-ups closed longer ago than the retention period."""
     now = now or utcnow()
     limit = now - dt.timedelta(days=retention_days)
     rows = list(await session.scalars(select(Signup).where(Signup.closed_at.is_not(None))))
     expired = [s for s in rows if aware(s.closed_at) < limit]
-    for s in expired:
-        await audit(session, None, "signup_erased", s.ref, detail="retention")
-        await session.delete(s)
+    await erase_signups(session, expired, "retention")
     await session.commit()
     return len(expired)
 
