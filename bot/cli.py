@@ -406,11 +406,14 @@ def volunteers_export(
 
 @app.command()
 def housekeeping(database_url: DbOption = None) -> None:
-    """Remind coordinators of untouched sign-ups and erase those past retention (runs hourly in the bot)."""
+    """Reminders, erasure after retention, old sent messages purged (the bot runs it by itself)."""
     from bot.notifications import housekeeping as run_housekeeping
+    from bot.services import outbox
     from knowledge.db import make_sessionmaker
 
     settings = get_settings()
+    if settings.bot_token:  # reminders written here collide with the bot's own (same keys)
+        outbox.use_key(settings.bot_token)
 
     async def run() -> tuple[int, int]:
         engine = await _engine_ready(database_url)

@@ -88,6 +88,8 @@ class Signup(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     consent_version: Mapped[str] = mapped_column(String(20))
     consent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # one per filled-in form: pressing "I agree" again (or twice at once) cannot store it twice
+    consent_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     status: Mapped[str] = mapped_column(String(12), default="new", index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -100,7 +102,8 @@ class OutboxMessage(Base):
     """A message the bot owes somebody, written in the same transaction as its cause.
 
     A worker sends it and marks it sent; after a crash it is still here and is sent
-    then. `dedupe_key` makes writing the same obligation twice impossible.
+    then. `dedupe_key` makes writing the same obligation twice impossible; it is stored
+    as a keyed hash, and sent rows are deleted after a while (see bot.services.outbox).
     """
 
     __tablename__ = "outbox"
@@ -122,7 +125,11 @@ class OutboxMessage(Base):
 
 
 class AuditEntry(Base):
-    """Who looked at or changed which sign-up, and who was refused. No personal data."""
+    """Who looked at or changed which sign-up, and who was refused. No personal data.
+
+    When a sign-up is erased its entries keep their place in the trail under a pseudonym
+    instead of its reference number; an erased person's entries lose the actor.
+    """
 
     __tablename__ = "audit_log"
 

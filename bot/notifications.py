@@ -2,8 +2,9 @@
 
 Rows hold ids, not texts (except relayed messages until they are sent), so the
 notification shows the sign-up as it is now; an erased sign-up sends nothing.
-Alongside runs the housekeeping: reminders of untouched sign-ups and erasure after
-the retention period.
+Alongside runs the housekeeping: reminders of untouched sign-ups, erasure after
+the retention period, and deletion of outbox rows sent longer ago than
+`outbox_keep_days`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.callbacks import StaffCb
 from bot.i18n import pick_language
 from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Signup
 from bot.network_texts import meeting_keyboard, meeting_text, partner_keyboard, report_text
-from bot.services import demand, networks, people, signups
+from bot.services import demand, networks, outbox, people, signups
 from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
 from bot.signup_texts import reply_keyboard, staff_card, staff_keyboard, status_label
@@ -187,8 +188,12 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], settings:
         await networks.remind_meetings(session)
     async with sessionmaker() as session:
         await demand.erase_old_texts(session, settings.demand_text_days)
-    if reminded or erased:
-        log.info("housekeeping: %s reminders, %s sign-ups erased", reminded, erased)
+    async with sessionmaker() as session:
+        purged = await outbox.purge(session, settings.outbox_keep_days)
+    if reminded or erased or purged:
+        log.info(
+            "housekeeping: %s reminders, %s sign-ups erased, %s sent rows purged", reminded, erased, purged
+        )
     return reminded, erased
 
 
@@ -196,6 +201,8 @@ def setup_background(
     dp: Dispatcher, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     """Start the outbox worker, the demand log and the housekeeping with the bot, stop them with it."""
+    if settings.bot_token:
+        outbox.use_key(settings.bot_token)
 
     async def on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         notifier = Notifier(

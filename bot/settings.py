@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     demand_text_days: int = Field(default=90, ge=1)  # wording of no-result questions is kept this long
     outbox_per_second: float = Field(default=30, gt=0)  # Telegram allows about 30 messages a second
     outbox_stale_seconds: float = Field(default=120, gt=0)  # a claimed row unsent this long is taken again
+    outbox_keep_days: float = Field(default=7, gt=0)  # sent and failed outbox rows are deleted after this
 
     def talking_to(self, api_base: str, token: str = SANDBOX_TOKEN) -> Settings:
         """These settings, with the bot talking to another Bot API server (e.g. the local sandbox)."""

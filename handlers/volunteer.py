@@ -27,7 +27,7 @@ from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
 from bot.filters import LOCATION, TEXT, button
 from bot.models import Person
-from bot.services import networks, signups
+from bot.services import erasure, networks, signups
 from bot.services.assistant import Assistant
 from bot.services.contact import normalise_email, normalise_phone
 from bot.services.signups import AVAILABILITY, HOURS, INTERESTS, Draft
@@ -171,7 +171,7 @@ async def begin(
     message: Message, state: FSMContext, person: Person, assistant: Assistant, district: int | None = None
 ) -> None:
     """Start the form; a district from the question or the profile skips the first step."""
-    draft = Draft(district=district or person.home_district_number)
+    draft = Draft(district=district or person.home_district_number, token=signups.new_token())
     await state.set_data({**await state.get_data(), "draft": draft.to_data()})
     await message.answer(
         _(
@@ -280,7 +280,17 @@ async def on_button(
         if draft.district is None or not draft.interests:
             await show_step(query, state, SignupForm.district, assistant)
             return
-        signup = await signups.submit(session, person, draft, i18n_lang, settings.admin_ids)
+        if draft.token is None:  # a form begun before consent tokens existed
+            draft.token = signups.new_token()
+            await _save(state, draft)
+        try:
+            signup = await signups.submit(session, person, draft, i18n_lang, settings.admin_ids)
+        except signups.AlreadySent as sent:  # the same consent pressed again, maybe at the same moment
+            await query.answer(_("Your sign-up {ref} has already been sent.").format(ref=sent.ref))
+            return
+        except signups.Refused:
+            await stale_button(query)
+            return
         await state.set_state(None)
         await state.update_data(draft=None)
         await query.answer()
@@ -427,7 +437,7 @@ async def person_button(
         await query.message.edit_text(_("Nothing was deleted."))
         return
     if action == "delete":
-        await signups.delete_person(session, person, settings.admin_ids)
+        await erasure.erase_person(session, person, settings.admin_ids)
         await state.clear()
         await query.answer()
         await query.message.edit_text(

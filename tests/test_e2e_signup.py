@@ -342,3 +342,47 @@ async def test_a_restart_in_the_middle_of_the_form_continues_where_the_person_wa
         assert sandbox.invalid_calls == []
     finally:
         await sandbox.stop()
+
+
+async def test_fifty_presses_of_i_agree_at_once_store_one_sign_up(
+    signup_engine, seeded_url, knowledge, fsm_storage
+):
+    """No event isolation: the presses run side by side; the database lets one consent through."""
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    settings = live_settings(sandbox, seeded_url, admin_ids=[ADMIN], throttle_rate=1000, throttle_burst=1000)
+    u = sandbox.user(next(_users), language_code="de")
+    admin = sandbox.user(ADMIN, language_code="de")
+    try:
+        dp = build_dispatcher(settings, signup_engine, knowledge, storage=fsm_storage)
+        async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
+            await u.send_text("Ich möchte mich in Durlach engagieren")
+            _intro, form = await u.wait_for_bot(2, timeout=10)
+            for data in ("su:toggle:events", "su:done:", "su:toggle:weekends", "su:done:", "su:hours:1-4"):
+                form = await step(u, form, data)
+            form = await step(u, form, "su:contact:bot")
+            form = await step(u, form, "su:skip:")
+            consent = await step(u, form, "su:ok:")
+            seen, shown = len(u.answers), len(u.messages)
+            await asyncio.gather(*(u.press(consent.message["message_id"], "su:send:") for _ in range(50)))
+            for _ in range(500):
+                if len(u.answers) >= seen + 50:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(u.answers) == seen + 50  # every press answered
+            (receipt,) = await u.wait_for_bot(1, timeout=10)
+            (notice,) = await admin.wait_for_bot(1, timeout=10)
+            await asyncio.sleep(0.3)
+        async with make_sessionmaker(signup_engine)() as s:
+            person = await s.scalar(select(Person).where(Person.telegram_id == u.id))
+            (stored,) = (await s.scalars(select(Signup).where(Signup.person_id == person.id))).all()
+        assert stored.ref in text_of(receipt) and stored.ref in text_of(notice)
+        assert len(u.messages) == shown + 1 and len(admin.messages) == 1  # one receipt, one notice
+        closed = make_i18n().gettext("This form is closed. Press “Get involved” to start again.", locale="de")
+        said = [a.get("text") or "" for a in u.answers[seen:]]
+        # the first press is thanked in the message; a press that raced it hears the same number,
+        # one that came after it finds the form closed
+        assert said.count("") == 1 and all(stored.ref in text or text == closed for text in said if text)
+        assert sandbox.invalid_calls == []
+    finally:
+        await sandbox.stop()

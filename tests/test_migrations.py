@@ -1,5 +1,7 @@
 """Alembic migrations match the ORM models on every backend."""
 
+import datetime as dt
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -40,3 +42,35 @@ async def test_prepare_database_is_idempotent(seeded_engine):
     from knowledge.db import prepare_database
 
     assert await prepare_database(seeded_engine) is False
+
+
+async def test_0007_leaves_no_readable_id_in_outbox_keys(backend, tmp_path):
+    """Rows written before keyed hashing had Telegram ids and reference numbers in their keys."""
+    from sqlalchemy import text
+
+    from knowledge.db import make_engine, upgrade
+    from tests.conftest import _pg_url, _reset_pg
+
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'before_0007.db'}"
+    else:
+        url = _pg_url("_before_0007")
+        await _reset_pg(url)
+    engine = make_engine(url)
+    try:
+        await upgrade(engine, "0006")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (chat_id, kind, payload, dedupe_key, status, attempts, "
+                    "next_attempt_at, created_at) VALUES (5551234567, 'signup_withdrawn', '{}', "
+                    "'signup_withdrawn:Q-ABCDEF:5551234567', 'sent', 1, :now, :now)"
+                ),
+                {"now": dt.datetime.now(dt.UTC)},
+            )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            (key,) = (await conn.execute(text("SELECT dedupe_key FROM outbox"))).one()
+        assert key.startswith("legacy:") and "5551234567" not in key and "Q-ABCDEF" not in key
+    finally:
+        await engine.dispose()

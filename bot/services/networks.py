@@ -25,7 +25,7 @@ from bot.models import (
     TopicSubscription,
 )
 from bot.services import people, signups
-from bot.services.outbox import aware, enqueue, owe, utcnow
+from bot.services.outbox import aware, dedupe, enqueue, owe, utcnow
 from knowledge.models import District, PlanningArea
 
 log = logging.getLogger(__name__)
@@ -356,7 +356,7 @@ async def _enqueue_many(
             chat_id=chat,
             kind=kind,
             payload=payload,
-            dedupe_key=f"{key}:{chat}",
+            dedupe_key=dedupe(f"{key}:{chat}"),
             status="pending",
             attempts=0,
             next_attempt_at=when or now,

@@ -9,6 +9,14 @@ afterwards and clears their payload, so texts do not stay in the database.
 Delivery is at least once: a crash between Telegram accepting a message and the row
 being marked sent sends that one message again after the restart. Rows stuck in
 `sending` for longer than `stale_after` go back to `pending`.
+
+Nothing in a row outlives its purpose or leads back to a person once they are gone:
+- dedupe keys are keyed hashes (HMAC with a key derived from the bot token, see
+  `use_key`): the same obligation still maps to the same key, but no key shows a
+  Telegram id, a reference number or a message id;
+- sent and failed rows are deleted after `keep_days` (`purge`, run by the housekeeping);
+- erasing a person (`forget_chat`, `drop_about`) deletes every row owed to them, sent or
+  not, and every row not yet sent that points at their records or carries their words.
 """
 
 from __future__ import annotations
@@ -16,14 +24,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,6 +65,26 @@ def aware(when: dt.datetime) -> dt.datetime:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+# until `use_key` is called (the bot does at start): random, so keys are unreadable anyway
+_key: bytes = secrets.token_bytes(32)
+
+
+def use_key(secret: str) -> None:
+    """Derive the key for dedupe keys from a secret of the deployment (the bot token).
+
+    Every process of one bot derives the same key, so an obligation written by two of
+    them still collides; a database dump alone does not let anybody test Telegram ids.
+    """
+    global _key
+    _key = hashlib.sha256(b"quartier outbox dedupe key\0" + secret.encode()).digest()
+
+
+def dedupe(key: str) -> str:
+    """The stored form of a dedupe key: its first word, then a keyed hash of the whole key."""
+    digest = hmac.new(_key, key.encode(), hashlib.sha256).hexdigest()[:40]
+    return f"{key.partition(':')[0][:40]}:{digest}"
+
+
 async def enqueue(
     session: AsyncSession,
     chat_id: int,
@@ -62,13 +93,17 @@ async def enqueue(
     dedupe_key: str,
     now: dt.datetime | None = None,
 ) -> None:
-    """Owe `chat_id` a message; the same dedupe_key twice is written once."""
+    """Owe `chat_id` a message; the same dedupe_key twice is written once.
+
+    The key may name whatever makes the obligation unique (ids included): it is stored
+    only as `dedupe(dedupe_key)`.
+    """
     now = now or utcnow()
     values = dict(
         chat_id=chat_id,
         kind=kind,
         payload=payload,
-        dedupe_key=dedupe_key[:120],
+        dedupe_key=dedupe(dedupe_key),
         status="pending",
         attempts=0,
         next_attempt_at=now,
@@ -78,6 +113,42 @@ async def enqueue(
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     await session.execute(stmt)
     owe(session)
+
+
+async def forget_chat(session: AsyncSession, chat_id: int) -> dict[int, int]:
+    """Delete every row owed to this chat, sent or not; returns {broadcast id: rows deleted}."""
+    counts = await session.execute(
+        select(OutboxMessage.broadcast_id, func.count())
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.broadcast_id.is_not(None))
+        .group_by(OutboxMessage.broadcast_id)
+    )
+    per_broadcast = {broadcast: n for broadcast, n in counts}
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    return per_broadcast
+
+
+async def drop_about(session: AsyncSession, field: str, ids: list[int]) -> None:
+    """Delete rows whose payload names one of these records (`{"signup": 7}`): they would say nothing
+    now, and until sent some carry words the person wrote. Sent rows have no payload left."""
+    if ids:
+        await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.payload[field].as_integer().in_(ids))
+        )
+
+
+async def purge(session: AsyncSession, keep_days: float, now: dt.datetime | None = None) -> int:
+    """Delete rows sent or given up more than `keep_days` ago; rows still owed stay."""
+    limit = (now or utcnow()) - dt.timedelta(days=keep_days)
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            or_(
+                (OutboxMessage.status == "sent") & (OutboxMessage.sent_at < limit),
+                (OutboxMessage.status == "failed") & (OutboxMessage.next_attempt_at < limit),
+            )
+        )
+    )
+    await session.commit()
+    return result.rowcount or 0
 
 
 class Permanent(Exception):

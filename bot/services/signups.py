@@ -15,7 +15,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
@@ -26,7 +28,7 @@ from bot.models import (
     Person,
     Signup,
 )
-from bot.services.outbox import aware, enqueue, utcnow
+from bot.services.outbox import aware, drop_about, enqueue, utcnow
 from knowledge.models import District, PlanningArea
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Draft:
     phone: str | None = None
     email: str | None = None
     note: str | None = None
+    token: str | None = None  # the consent token (see `submit`), made when the form starts
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Draft:
@@ -71,6 +74,18 @@ class Draft:
 
 class Refused(Exception):
     """The actor may not do this; nothing was changed (the refusal is audited)."""
+
+
+class AlreadySent(Exception):
+    """This form's consent was already stored: `ref` is the reference number it got."""
+
+    def __init__(self, ref: str):
+        super().__init__(ref)
+        self.ref = ref
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 def new_ref() -> str:
@@ -177,16 +192,28 @@ async def create_invite(session: AsyncSession, area_id: int, hours: float = 72) 
 
 
 async def redeem_invite(session: AsyncSession, person: Person, token: str) -> int:
-    """The planning area the person now coordinates; Refused for unknown, used or expired links."""
-    invite = await session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
+    """The planning area the person now coordinates; Refused for unknown, used or expired links.
+
+    The link is consumed by one conditional UPDATE: of several people opening it at the
+    same moment exactly one changes the row (the others find it used), on SQLite, where
+    writers take turns, as on PostgreSQL, where the row lock makes the others re-check.
+    """
     now = utcnow()
-    if invite is None or invite.used_at is not None or aware(invite.expires_at) < now:
+    taken = (
+        await session.execute(
+            update(Invite)
+            .where(Invite.token_hash == _hash(token), Invite.used_at.is_(None), Invite.expires_at >= now)
+            .values(used_at=now, used_by=person.id)
+            .returning(Invite.planning_area_id)
+        )
+    ).first()
+    if taken is None:
+        invite = await session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
         reason = "unknown" if invite is None else ("used" if invite.used_at else "expired")
         await audit(session, person, "invite_redeem", allowed=False, detail=reason)
         raise Refused(reason)
-    invite.used_at, invite.used_by = now, person.id
-    await add_coordinator(session, person, invite.planning_area_id)
-    return invite.planning_area_id
+    await add_coordinator(session, person, taken.planning_area_id)
+    return taken.planning_area_id
 
 
 # -- sign-ups ---------------------------------------------------------------------------
@@ -200,14 +227,23 @@ async def area_of_district(session: AsyncSession, district: int | None) -> int |
 async def submit(
     session: AsyncSession, person: Person, draft: Draft, language: str, admin_ids: list[int]
 ) -> Signup:
-    """Store the sign-up (consent given) and owe its coordinators a notification, atomically."""
+    """Store the sign-up (consent given) and owe its coordinators a notification, atomically.
+
+    The draft's token is stored with a unique index, so the same consent stores one
+    sign-up however often and however simultaneously it is sent, whatever the update
+    handling: the database lets one insert through, the others raise AlreadySent with
+    the reference number of the one stored (and nothing else is written for them).
+    """
     now = utcnow()
     area = await area_of_district(session, draft.district)
-    signup = Signup(
+    chats = await coordinator_chats(session, area)
+    token = draft.token or new_token()
+    values = dict(
         ref=new_ref(),
         person_id=person.id,
         district_number=draft.district,
         planning_area_id=area,
+        unassigned=not chats,
         interests=list(draft.interests),
         availability=list(draft.availability),
         hours_per_month=draft.hours,
@@ -218,14 +254,25 @@ async def submit(
         language=language,
         consent_version=CONSENT_VERSION,
         consent_at=now,
+        consent_token=token,
         status="new",
         created_at=now,
         updated_at=now,
     )
-    chats = await coordinator_chats(session, area)
-    signup.unassigned = not chats
-    session.add(signup)
-    await session.flush()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    signup_id = await session.scalar(
+        insert(Signup)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Signup.consent_token])
+        .returning(Signup.id)
+    )
+    if signup_id is None:
+        stored = await session.scalar(select(Signup).where(Signup.consent_token == token))
+        await session.commit()  # ends the write transaction at once (SQLite has one writer)
+        if stored is None or stored.person_id != person.id:
+            raise Refused("consent")  # erased meanwhile
+        raise AlreadySent(stored.ref)
+    signup = await session.get(Signup, signup_id)
     for chat in chats or sorted(set(admin_ids)):
         await enqueue(
             session, chat, "signup_new", {"signup": signup.id}, f"signup_new:{signup.id}:{chat}", now
@@ -329,7 +376,7 @@ async def own_signup(session: AsyncSession, person: Person, signup_id: int) -> S
     return signup
 
 
-async def _tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
+async def tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
     # only the reference number: the coordinators learn nothing more about the person
     for chat in await recipients(session, signup, admin_ids):
         await enqueue(
@@ -343,24 +390,10 @@ async def withdraw(session: AsyncSession, person: Person, signup_id: int, admin_
         raise Refused("not yours")
     now = utcnow()
     signup.status, signup.updated_at, signup.closed_at = "withdrawn", now, now
-    await _tell_withdrawn(session, signup, admin_ids)
+    await tell_withdrawn(session, signup, admin_ids)
     await audit(session, person, "signup_withdrawn", signup.ref)
     await session.commit()
     return signup
-
-
-async def delete_person(session: AsyncSession, person: Person, admin_ids: list[int]) -> int:
-    """Erase the person and their sign-ups; coordinators of open ones hear it was withdrawn."""
-    signups = list(await session.scalars(select(Signup).where(Signup.person_id == person.id)))
-    for signup in signups:
-        if signup.status in SIGNUP_OPEN:
-            await _tell_withdrawn(session, signup, admin_ids)
-        await audit(session, None, "signup_erased", signup.ref, detail="on request")
-    await session.execute(delete(Signup).where(Signup.person_id == person.id))
-    await session.execute(delete(CoordinatorArea).where(CoordinatorArea.person_id == person.id))
-    await session.delete(person)
-    await session.commit()
-    return len(signups)
 
 
 async def my_data(session: AsyncSession, person: Person) -> dict[str, Any]:
@@ -472,15 +505,32 @@ async def remind_stale(
     return count
 
 
+async def erase_signups(session: AsyncSession, rows: list[Signup], why: str) -> None:
+    """Delete sign-ups so that nothing leads back to them (the caller commits).
+
+    The audit trail stays, but every entry of a sign-up carries a random pseudonym
+    (`E-…`) instead of its reference number from now on, so the trail still shows what
+    happened to one sign-up, and nobody holding the number can find it. Outbox rows not
+    yet sent that point at the sign-ups go too.
+    """
+    for signup in rows:
+        pseudonym = "E-" + new_ref()[2:]
+        await session.execute(
+            update(AuditEntry).where(AuditEntry.signup_ref == signup.ref).values(signup_ref=pseudonym)
+        )
+        await audit(session, None, "signup_erased", pseudonym, detail=why)
+    await drop_about(session, "signup", [s.id for s in rows])
+    if rows:
+        await session.execute(delete(Signup).where(Signup.id.in_([s.id for s in rows])))
+
+
 async def erase_expired(session: AsyncSession, retention_days: int, now: dt.datetime | None = None) -> int:
     """Erase sign-ups closed longer ago than the retention period."""
     now = now or utcnow()
     limit = now - dt.timedelta(days=retention_days)
     rows = list(await session.scalars(select(Signup).where(Signup.closed_at.is_not(None))))
     expired = [s for s in rows if aware(s.closed_at) < limit]
-    for s in expired:
-        await audit(session, None, "signup_erased", s.ref, detail="retention")
-        await session.delete(s)
+    await erase_signups(session, expired, "retention")
     await session.commit()
     return len(expired)
 
