@@ -121,10 +121,32 @@ _BRACKET = re.compile(
     re.IGNORECASE,
 )
 # "84 Jahre alt", "13 yaşında", "14 سنة", "10 років", "3 Monate alt", "sieben Wochen alt"
+_NUMBER_SOURCE: dict[int, str] = {
+    1: "ein eine einen einem einer eins one bir один одна один одного jeden jedna un una unu jedan",
+    2: "zwei two iki два дві dva dwa doi due deux",
+    3: "drei three üç три tri trzy trei tre trois",
+    4: "vier four dört чотири четыре cztery patru quattro četiri quatre",
+    5: "fünf five beş пять пʼять pięć cinci cinque pet cinq",
+    6: "sechs six altı шість шесть sześć șase sei šest",
+    7: "sieben seven yedi сім семь siedem șapte sette sedam sept",
+    8: "acht eight sekiz вісім восемь osiem opt otto osam huit",
+    9: "neun nine dokuz девʼять девять dziewięć nouă nove devet neuf",
+    10: "zehn ten on десять dziesięć zece dieci deset dix",
+    11: "elf eleven",
+    12: "zwölf twelve",
+}
+_NUMBER_WORDS = {fold_word(w): n for n, words in _NUMBER_SOURCE.items() for w in words.split()}
+# only digits and number words can start an age: the pattern is tried at few places
+_NUMBER_RAW = "|".join(
+    sorted({w for words in _NUMBER_SOURCE.values() for w in words.split()}, key=len, reverse=True)
+)
 _WITH_UNIT = re.compile(
-    rf"(?<![\d.])(\d{{1,3}}|[a-zäöüß]+)[\s-]*(?:(?P<y>{_AGE_WORD})|(?P<m>{_MONTH_WORD})|(?P<w>{_WEEK_WORD}))"
+    rf"(?<![\d.\w])(\d{{1,3}}|(?:{_NUMBER_RAW})\b)[\s-]*(?:(?P<y>{_AGE_WORD})|(?P<m>{_MONTH_WORD})|(?P<w>{_WEEK_WORD}))"
     r"(?P<alt>\s*(?:alt|old|alte|alter|altes|alten))?",
     re.IGNORECASE,
+)
+_ROLE_NUMBER = re.compile(
+    r"(\w+)\s+(\d{1,3})\b(?!\s*(?:uhr|€|euro|eur|kinder|children|kids|\.\d|%|[a-zäöü]))"
 )
 _AGE_OF = re.compile(
     r"(?:ist|wird|sind|is|turns|are|عمره|عمرها|عمري|عمرهم|وعمره|وعمرها|йому|їй|ему|ей|ma|are|ha|ima|a|"
@@ -161,24 +183,6 @@ _INFANT_WORDS = re.compile(
     r"немовля|немовлям|младенец|младенца|niemowlę|bebeluș|neonato|neonata|beba|nouveau-né|бебе|μωρό|نوزاد)",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {
-    fold_word(w): n
-    for n, words in {
-        1: "ein eine einen einem einer eins one bir один одна один одного jeden jedna un una unu jedan",
-        2: "zwei two iki два дві dva dwa doi due deux",
-        3: "drei three üç три tri trzy trei tre trois",
-        4: "vier four dört чотири четыре cztery patru quattro četiri quatre",
-        5: "fünf five beş пять пʼять pięć cinci cinque pet cinq",
-        6: "sechs six altı шість шесть sześć șase sei šest",
-        7: "sieben seven yedi сім семь siedem șapte sette sedam sept",
-        8: "acht eight sekiz вісім восемь osiem opt otto osam huit",
-        9: "neun nine dokuz девʼять девять dziewięć nouă nove devet neuf",
-        10: "zehn ten on десять dziesięć zece dieci deset dix",
-        11: "elf eleven",
-        12: "zwölf twelve",
-    }.items()
-    for w in words.split()
-}
 # words that say "my/our" before a relative: "meine Mutter", "my dad", "моя мама"
 _POSSESSIVE = frozenset(
     fold_word(w)
@@ -402,9 +406,7 @@ def read_concerned(text: str) -> Concerned:
     for m in _SELF.finditer(text):
         if free(*m.span()):
             add("self", int(m.group(1)), m.span())
-    for m in re.finditer(
-        r"(\w+)\s+(\d{1,3})\b(?!\s*(?:uhr|€|euro|eur|kinder|children|kids|\.\d|%|[a-zäöü]))", text
-    ):
+    for m in _ROLE_NUMBER.finditer(text):
         role = ROLES.get(fold_word(m.group(1)))
         if role and free(*m.span(2)):
             add(role, int(m.group(2)), m.span(2))  # "Sohn 16", "мужу 68"

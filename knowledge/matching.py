@@ -23,6 +23,7 @@ MIN_FUZZY_LEN = 5
 MIN_PREFIX_LEN = 6
 # place names: a compound of a name is another place ("Schlossgarten" is not the Schloss)
 NO_PREFIX_KINDS = frozenset({"intent", "street", "landmark"})
+FUZZY_KEPT = 50_000  # typo lookups kept per vocabulary (words, not questions: a few MB at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Vocabulary:
                 buckets[key[0], len(key)].append((order, key))
         self.buckets = dict(buckets)
         self._near_keys: dict[tuple[str, int, int], list[str]] = {}  # letters x lengths x edits: small
+        self._fuzzy_seen: dict[str, tuple[list[Term], float]] = {}
 
     def _lookup(self, key: str) -> tuple[list[Term], float]:
         terms = self.exact.get(key)
@@ -87,6 +89,15 @@ class Vocabulary:
         return [], 0.0
 
     def _fuzzy(self, key: str) -> tuple[list[Term], float]:
+        """The closest key within the allowed edits; words recur, so answers are kept (bounded)."""
+        known = self._fuzzy_seen.get(key)
+        if known is None:
+            if len(self._fuzzy_seen) >= FUZZY_KEPT:
+                self._fuzzy_seen.clear()
+            known = self._fuzzy_seen[key] = self._fuzzy_lookup(key)
+        return known
+
+    def _fuzzy_lookup(self, key: str) -> tuple[list[Term], float]:
         edits = allowed_edits(len(key))
         if not edits:
             return [], 0.0

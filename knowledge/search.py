@@ -320,6 +320,10 @@ class SearchEngine:
         self.by_district: dict[int | None, list[FacilityRecord]] = defaultdict(list)
         for f in self.facilities:
             self.by_district[f.district].append(f)
+        self.by_district_kind: dict[tuple[int | None, str], list[FacilityRecord]] = defaultdict(list)
+        for f in self.facilities:
+            for c in f.categories:
+                self.by_district_kind[f.district, c].append(f)
         self.grid = GridIndex(self.facilities)
         self._pools: dict[frozenset[str], set[int]] = {}
         # rankings for named places (not shared locations), see `rank`
@@ -684,11 +688,16 @@ class SearchEngine:
         if want > 0 and place.has_point:
             found: list[tuple[float, FacilityRecord]] = []
             if near:
-                in_near = sum(len(self.by_district.get(d, ())) for d in near)
-                if pool_ids is not None and len(pool_ids) < in_near:
-                    # the kind of place is rarer than the district's places: start from it
-                    pooled = (self.by_id[i] for i in pool_ids)
-                    inside = [f for f in pooled if f.district in near and f.lat is not None and accept(f)]
+                if allowed:
+                    # the district's places of the asked kinds, from the (district, kind) lists
+                    seen_ids: set[int] = set()
+                    inside = []
+                    for d in near:
+                        for c in allowed:
+                            for f in self.by_district_kind.get((d, c), ()):
+                                if f.id not in seen_ids and f.lat is not None and accept(f):
+                                    seen_ids.add(f.id)
+                                    inside.append(f)
                 else:
                     inside = [
                         f
