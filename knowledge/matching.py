@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from knowledge.catalogue import Term
 from knowledge.text import arabic_variants, has_digit
@@ -109,6 +109,10 @@ class Vocabulary:
             return [], 0.0
         cand, dist, _ = found
         if allowed_edits(len(cand)) < dist:
+            return [], 0.0
+        if dist > 1 and all(t.kind == "landmark" for t in self.exact[cand]) and OSA.distance(key, cand) > 1:
+            # names of places are close to everyday words ("Schlüssel" ~ "Schlosses"): one typo
+            # only, a swap of two letters counting as one ("Wildparkstadoin")
             return [], 0.0
         return self.exact[cand], 0.92 - 0.07 * dist
 

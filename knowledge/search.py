@@ -420,8 +420,21 @@ class SearchEngine:
         offered = s.categories_for(reading.concerned.stage)
         offered_keys = {k for k, _ in offered}
         if s.intent != "find_offers":
-            if named and s.intent in ("help", "smalltalk") and forced is None:
-                u.unsure = True  # "Familienzentrum Neureut" is a search, whatever else it resembles
+            sure = reading.evidence.get(s.key) or (
+                reading.confidence >= OVERRIDE_NAMED and len(u.content) >= LONG_QUESTION
+            )
+            if (
+                forced is None
+                and s.intent in ("help", "smalltalk")
+                and u.content
+                and self.names.lookup(u.content)
+            ):
+                u.unsure = True  # "La Vie": the name of a place, not small talk
+                return
+            if named and forced is None and (s.intent in ("help", "smalltalk") or not sure):
+                # "Familienzentrum Neureut", "citizens' association Daxlanden": a search for that
+                # kind of place, whatever else the words resemble
+                u.unsure = True
                 return
             u.intent = s.intent
             u.answer_kind = s.answer

@@ -228,7 +228,7 @@ def test_typo_lookup_by_length_finds_what_a_whole_letter_scan_finds(knowledge):
     import random
 
     from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.distance import OSA, Levenshtein
 
     from knowledge.matching import allowed_edits
 
@@ -262,7 +262,10 @@ def test_typo_lookup_by_length_finds_what_a_whole_letter_scan_finds(knowledge):
             if bucket
             else None
         )
-        if found and allowed_edits(len(found[0])) >= found[1]:
+        landmark_only = found and all(t.kind == "landmark" for t in vocab.exact[found[0]])
+        if landmark_only and found[1] > 1 and OSA.distance(key, found[0]) > 1:
+            expected = ([], 0.0)  # names of places allow one typo (a swap counts as one)
+        elif found and allowed_edits(len(found[0])) >= found[1]:
             expected = (vocab.exact[found[0]], 0.92 - 0.07 * found[1])
         else:
             expected = ([], 0.0)
