@@ -313,8 +313,10 @@ class Concerned:
     def main(self) -> Person | None:
         """Children before older relatives before the writer: help is mostly asked for them."""
         order = {"child": 0, "older_relative": 1, "neighbour": 2, "partner": 3, "self": 4, None: 5}
+        # a person whose stage of life is known tells more than one whose is not ("meine Frau
+        # ist im Heim … ich bin 80": the writer's age speaks for both)
         ranked = sorted(
-            self.people, key=lambda p: (p.stage not in CHILD_STAGES, order.get(p.role, 5), p.age is None)
+            self.people, key=lambda p: (p.stage not in CHILD_STAGES, p.stage is None, order.get(p.role, 5))
         )
         return ranked[0] if ranked else None
 
