@@ -222,8 +222,13 @@ async def test_after_delete_no_table_holds_anything_of_the_person(env):
         assert broadcast.recipients == 0  # the person was its only recipient
 
 
-async def test_sent_messages_are_purged_after_the_configured_time(env):
-    _sandbox, settings, sm = env
+async def test_sent_messages_are_purged_after_the_configured_time(signup_engine, seeded_url):
+    # no bot running: its outbox worker would claim the rows this test arranges
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    settings = live_settings(sandbox, seeded_url)
+    await sandbox.stop()
+    sm = make_sessionmaker(signup_engine)
     chat = next(_users)
     now = outbox.utcnow()
     async with sm() as s:
@@ -231,7 +236,11 @@ async def test_sent_messages_are_purged_after_the_configured_time(env):
             await outbox.enqueue(s, chat, "signup_status", {"signup": 1}, key, now - dt.timedelta(days=days))
         await outbox.enqueue(s, chat, "signup_status", {"signup": 1}, "pending", now - dt.timedelta(days=30))
         await s.commit()
-        rows = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == chat)))
+        rows = list(
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.chat_id == chat).order_by(OutboxMessage.id)
+            )
+        )
         for row in rows[:2]:
             row.status, row.sent_at, row.payload = "sent", row.created_at, {}
         rows[2].next_attempt_at = now + dt.timedelta(days=1)  # owed, not yet due: never purged
