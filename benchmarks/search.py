@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import json
 import random
 import resource
@@ -238,6 +239,7 @@ def main() -> None:
     t0 = time.perf_counter()
     big = SearchEngine(load_catalogue(), real.gazetteer, synthetic(real, args.size))
     build_s = time.perf_counter() - t0
+    gc.freeze()  # as the bot does after loading its index (bot/app.py)
     figures[f"synthetic_{args.size}"] = {
         **measure(big, queries, args.rounds, fresh),
         "index_build_s": round(build_s, 2),
