@@ -22,6 +22,7 @@ from bot.notifications import housekeeping
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox
 from bot.services import networks, outbox, people, signups
+from bot.settings import Settings
 from knowledge.db import make_sessionmaker
 from knowledge.models import Base, District
 from knowledge.schedules import BERLIN
@@ -223,29 +224,23 @@ async def test_after_delete_no_table_holds_anything_of_the_person(env):
 
 
 async def test_sent_messages_are_purged_after_the_configured_time(signup_engine, seeded_url):
-    # no bot running: its outbox worker would claim the rows this test arranges
-    sandbox = BotAPISandbox(token=TOKEN)
-    await sandbox.start()
-    settings = live_settings(sandbox, seeded_url)
-    await sandbox.stop()
     sm = make_sessionmaker(signup_engine)
     chat = next(_users)
     now = outbox.utcnow()
     async with sm() as s:
-        for key, days in (("old", 10), ("recent", 2)):
+        for key, days in (("old", 10), ("recent", 2), ("given up", 8)):
             await outbox.enqueue(s, chat, "signup_status", {"signup": 1}, key, now - dt.timedelta(days=days))
-        await outbox.enqueue(s, chat, "signup_status", {"signup": 1}, "pending", now - dt.timedelta(days=30))
+        await outbox.enqueue(s, chat, "signup_status", {"signup": 1}, "owed", now - dt.timedelta(days=30))
         await s.commit()
-        rows = list(
-            await s.scalars(
-                select(OutboxMessage).where(OutboxMessage.chat_id == chat).order_by(OutboxMessage.id)
-            )
+        old, recent, given_up, owed = await s.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == chat).order_by(OutboxMessage.id)
         )
-        for row in rows[:2]:
+        for row in (old, recent):
             row.status, row.sent_at, row.payload = "sent", row.created_at, {}
-        rows[2].next_attempt_at = now + dt.timedelta(days=1)  # owed, not yet due: never purged
+        given_up.status = "failed"
+        owed.next_attempt_at = now + dt.timedelta(days=1)  # owed, not yet due: never purged
         await s.commit()
-    await housekeeping(sm, settings.model_copy(update={"outbox_keep_days": 7}))
+    await housekeeping(sm, Settings(database_url=seeded_url, outbox_keep_days=7))
     async with sm() as s:
         left = list(await s.scalars(select(OutboxMessage.status).where(OutboxMessage.chat_id == chat)))
     assert sorted(left) == ["pending", "sent"]

@@ -115,6 +115,11 @@ async def enqueue(
     owe(session)
 
 
+def _delete_rows(*conditions: Any):
+    # rows are never loaded in the sessions that delete them: no need to look for them there
+    return delete(OutboxMessage).where(*conditions).execution_options(synchronize_session=False)
+
+
 async def forget_chat(session: AsyncSession, chat_id: int) -> dict[int, int]:
     """Delete every row owed to this chat, sent or not; returns {broadcast id: rows deleted}."""
     counts = await session.execute(
@@ -123,24 +128,25 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> dict[int, int]:
         .group_by(OutboxMessage.broadcast_id)
     )
     per_broadcast = {broadcast: n for broadcast, n in counts}
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    await session.execute(_delete_rows(OutboxMessage.chat_id == chat_id))
     return per_broadcast
 
 
 async def drop_about(session: AsyncSession, field: str, ids: list[int]) -> None:
-    """Delete rows whose payload names one of these records (`{"signup": 7}`): they would say nothing
-    now, and until sent some carry words the person wrote. Sent rows have no payload left."""
+    """Delete rows whose payload names one of these records (`{"signup": 7}`).
+
+    They would say nothing once the records are gone, and until sent some carry words
+    the person wrote. Sent rows have no payload left and are not touched.
+    """
     if ids:
-        await session.execute(
-            delete(OutboxMessage).where(OutboxMessage.payload[field].as_integer().in_(ids))
-        )
+        await session.execute(_delete_rows(OutboxMessage.payload[field].as_integer().in_(ids)))
 
 
 async def purge(session: AsyncSession, keep_days: float, now: dt.datetime | None = None) -> int:
     """Delete rows sent or given up more than `keep_days` ago; rows still owed stay."""
     limit = (now or utcnow()) - dt.timedelta(days=keep_days)
     result = await session.execute(
-        delete(OutboxMessage).where(
+        _delete_rows(
             or_(
                 (OutboxMessage.status == "sent") & (OutboxMessage.sent_at < limit),
                 (OutboxMessage.status == "failed") & (OutboxMessage.next_attempt_at < limit),
