@@ -64,7 +64,7 @@ def build_dispatcher(
     throttle = ThrottlingMiddleware(buckets)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
-    dp.include_routers(*setup_routers())
+    dp.include_routers(*setup_routers(settings.group_mode))
     setup_background(dp, make_sessionmaker(engine), settings)
     dp.startup.register(freeze_heap)
     return dp
