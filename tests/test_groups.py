@@ -234,3 +234,56 @@ async def test_kicking_the_bot_from_a_group_does_not_mark_the_person_inactive(
     assert await _active(signup_engine, volunteer.user.id) is False
     await feed(volunteer.member_change("kicked", "member"))
     assert await _active(signup_engine, volunteer.user.id) is True
+
+
+# -- end to end: the bot in a group, through the sandbox ----------------------------------------
+TOKEN = "123456:GROUPS"
+
+
+async def test_a_group_end_to_end(signup_engine, seeded_url, knowledge, fsm_storage):
+    from bot.factory import make_bot
+    from bot.polling import polling
+    from bot.sandbox import BotAPISandbox
+    from bot.sandbox.server import BOT_USER as SANDBOX_BOT
+    from tests.conftest import live_settings
+
+    sandbox = BotAPISandbox(token=TOKEN)
+    await sandbox.start()
+    dp = build_dispatcher(live_settings(sandbox, seeded_url), signup_engine, knowledge, storage=fsm_storage)
+    volunteer = await _volunteer_with_sign_up(signup_engine)
+    try:
+        async with polling(dp, make_bot(TOKEN, sandbox.base_url)):
+            group_id = sandbox.group(-100_555_001, "Nachbarschaft Durlach")
+            me = sandbox.user(volunteer.user.id, first_name="Ayşe")
+            there = me.in_group(group_id)
+
+            await there.send_text("/mydata")
+            (pointer,) = await there.wait_for_bot(1, timeout=10)
+            (button,) = pointer.params["reply_markup"]["inline_keyboard"][0]
+            assert button["url"] == f"https://t.me/{SANDBOX_BOT['username']}?start=group"
+
+            await there.send_text("Ich möchte mich in Durlach engagieren")
+            (pointer,) = await there.wait_for_bot(1, timeout=10)
+            assert pointer.params["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=engage")
+
+            await there.send_text("Elterncafé in Mühlburg")
+            (answer,) = await there.wait_for_bot(1, timeout=10)
+            assert "Startpunkt" in answer.params["text"]
+
+            # the form opens in the private chat only
+            await me.send_text("/start engage")
+            _intro, form = await me.wait_for_bot(2, timeout=10)
+            assert any(
+                b["callback_data"].startswith("su:")
+                for row in form.params["reply_markup"]["inline_keyboard"]
+                for b in row
+            )
+
+            update_id = await there.remove_bot()
+            await me.wait_for_answer(update_id, timeout=10)
+    finally:
+        await sandbox.stop()
+    assert sandbox.invalid_calls == []
+    everything = "\n".join(str(m.params) + str(m.document or b"") for m in sandbox.outbox(group_id))
+    assert PHONE not in everything and NOTE not in everything and "Q-" not in everything
+    assert await _active(signup_engine, volunteer.user.id) is True
