@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from typing import Literal
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
             )
         if not WEBHOOK_SECRET.fullmatch(self.webhook_secret):
             return "QUARTIER_WEBHOOK_SECRET must be 16-256 characters A-Z a-z 0-9 _ - (Telegram's rule)"
+        for proxy in self.webhook_trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                return f"QUARTIER_WEBHOOK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network"
         return None
 
     def talking_to(self, api_base: str, token: str = SANDBOX_TOKEN) -> Settings:

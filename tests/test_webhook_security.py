@@ -62,6 +62,15 @@ def test_run_refuses_a_webhook_without_a_usable_secret(tmp_path, token, secret):
     assert not (tmp_path / "never-created").exists() and not (tmp_path / "home").exists()
 
 
+def test_a_wrong_trusted_proxy_is_named_before_start():
+    settings = Settings(
+        webhook_url="https://x", webhook_secret=SECRET, webhook_trusted_proxies=["proxy.local"]
+    )
+    assert "QUARTIER_WEBHOOK_TRUSTED_PROXIES" in settings.webhook_problem()
+    assert Settings(webhook_url="https://x", webhook_secret=SECRET).webhook_problem() is None
+    assert Settings(webhook_secret=None).webhook_problem() is None  # polling needs no secret
+
+
 def test_handler_cannot_be_built_without_a_secret(seeded_engine, seeded_url, knowledge):
     dp = build_dispatcher(Settings(database_url=seeded_url), seeded_engine, knowledge)
     with pytest.raises(ValueError):
@@ -199,3 +208,45 @@ def test_client_address_reads_forwarded_for_from_the_right(peer, forwarded, expe
     import ipaddress
 
     assert client_address(peer, forwarded, [ipaddress.ip_network("10.0.0.0/8")]) == expected
+
+
+async def test_webhook_end_to_end_through_the_sandbox(seeded_engine, seeded_url, knowledge):
+    """Telegram (the sandbox) posts with the secret and is answered; a forged post is not."""
+    import aiohttp
+    from aiohttp import web
+
+    from bot.factory import make_bot
+    from bot.sandbox import BotAPISandbox
+    from tests.conftest import live_settings
+
+    token = "123456:WEBHOOK"
+    sandbox = BotAPISandbox(token=token)
+    await sandbox.start()
+    admin = People(user_id=next(_ids))
+    settings = live_settings(sandbox, seeded_url, webhook_secret=SECRET, admin_ids=[admin.user.id])
+    dp = build_dispatcher(settings, seeded_engine, knowledge)
+    bot = make_bot(token, sandbox.base_url)
+    runner = web.AppRunner(make_webhook_app(dp, bot, settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}{WEBHOOK_PATH}"
+    try:
+        await bot.set_webhook(url, secret_token=SECRET)
+        person = sandbox.user(next(_ids))
+        await person.send_text("/help")
+        (answer,) = await person.wait_for_bot(1, timeout=10)
+        assert answer.params["text"]
+        # somebody who found the port posts an admin's /broadcast without the secret
+        sandbox.user(admin.user.id)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, json=_payload(admin.text("/broadcast"))) as resp,
+        ):
+            assert resp.status == 401
+        await asyncio.sleep(0.2)
+        assert sandbox.outbox(admin.user.id) == []
+    finally:
+        await runner.cleanup()
+        await sandbox.stop()
+    assert sandbox.invalid_calls == []
