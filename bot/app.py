@@ -1,4 +1,8 @@
-"""Start the bot: long polling by default, a webhook with secret-token check when configured."""
+"""Start the bot: long polling by default, a webhook with secret-token check when configured.
+
+Webhook mode refuses to start without a usable secret (Settings.webhook_problem), before
+the database or Telegram is touched: `quartier run` checks it first as well.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,19 @@ import gc
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.factory import build_dispatcher, make_bot, set_commands
 from bot.settings import Settings
+from bot.webhook import make_webhook_app
 from knowledge.db import make_engine, prepare_database
 from knowledge.index import load_index
 
 log = logging.getLogger(__name__)
-WEBHOOK_PATH = "/telegram/webhook"
+
+
+class WebhookRefused(RuntimeError):
+    """The webhook settings would let anyone post updates; the message says what to set."""
 
 
 async def prepare(settings: Settings) -> tuple[Bot, Dispatcher]:
@@ -45,12 +52,10 @@ async def run_polling(settings: Settings) -> None:
 
 
 async def run_webhook(settings: Settings) -> None:
+    if problem := settings.webhook_problem():
+        raise WebhookRefused(problem)
     bot, dp = await prepare(settings)
-    app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=settings.webhook_secret).register(
-        app, path=WEBHOOK_PATH
-    )
-    setup_application(app, dp, bot=bot)
+    app = make_webhook_app(dp, bot, settings)
     await set_commands(bot, dp["i18n_instance"])
     await bot.set_webhook(settings.webhook_url or "", secret_token=settings.webhook_secret)
     runner = web.AppRunner(app)

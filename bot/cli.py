@@ -245,6 +245,9 @@ def run() -> None:
     from bot.settings import SANDBOX_TOKEN
 
     settings = get_settings()
+    if problem := settings.webhook_problem():  # before the database, the sandbox or Telegram
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     configure_logging(settings.log_level)
 
     async def main() -> None:

@@ -19,6 +19,8 @@ from bot.logs import quiet_libraries
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware, ThrottlingMiddleware
 from bot.middlewares.throttling import MemoryBuckets, RedisBuckets
 from bot.notifications import setup_background
+from bot.outage import OutageMonitor
+from bot.retry import RetryAfterMiddleware
 from bot.services.assistant import Assistant
 from bot.services.demand import DemandLog
 from bot.services.people import PersonCache
@@ -48,9 +50,11 @@ def build_dispatcher(
 ) -> Dispatcher:
     quiet_libraries()  # they would log what people typed (see bot.logs)
     storage = storage or make_storage(settings)
-    assistant = Assistant(search, DemandLog(make_sessionmaker(engine)), settings.page_size)
-    dp = Dispatcher(storage=storage, assistant=assistant, settings=settings)
-    dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine)))
+    outage = OutageMonitor()  # one per dispatcher: the log says an outage once, not per update
+    demand_log = DemandLog(make_sessionmaker(engine), outage=outage)
+    assistant = Assistant(search, demand_log, settings.page_size)
+    dp = Dispatcher(storage=storage, assistant=assistant, settings=settings, outage=outage)
+    dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine), outage))
     dp.update.outer_middleware(PersonMiddleware(PersonCache(settings.person_cache_seconds)))
     i18n = i18n or make_i18n(settings.default_language)
     dp["i18n_instance"] = i18n
@@ -64,7 +68,7 @@ def build_dispatcher(
     throttle = ThrottlingMiddleware(buckets)
     dp.message.outer_middleware(throttle)
     dp.callback_query.outer_middleware(throttle)
-    dp.include_routers(*setup_routers())
+    dp.include_routers(*setup_routers(settings.group_mode))
     setup_background(dp, make_sessionmaker(engine), settings)
     dp.startup.register(freeze_heap)
     return dp
@@ -120,11 +124,13 @@ def _pin_response_models() -> list[type]:
 _PINNED_RESPONSES: list[type] = []
 
 
-def make_bot(token: str, api_base: str | None = None) -> Bot:
+def make_bot(token: str, api_base: str | None = None, retry_seconds: float = 30.0) -> Bot:
+    """The bot; a reply Telegram refuses with a 429 is sent again after the wait it names."""
     if not _PINNED_RESPONSES:
         _PINNED_RESPONSES.extend(_pin_response_models())
     api = TelegramAPIServer.from_base(api_base) if api_base else None
     session = JsonAiohttpSession(api=api) if api else JsonAiohttpSession()
+    session.middleware(RetryAfterMiddleware(max_wait=retry_seconds))
     return Bot(
         token,
         session=session,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
+from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, TelegramObject
 from magic_filter import MagicFilter
 
 
@@ -52,6 +53,34 @@ class Question(Filter):
             if i18n_lang:
                 self._labels[i18n_lang] = labels
         return text not in labels
+
+
+class ChatKind(Filter):
+    """The chat the update belongs to (for a button: the chat of its message) is of these kinds.
+
+    It reads the chat aiogram has already resolved for the update (`event_chat`), so one
+    filter serves messages, button presses and membership changes alike.
+    """
+
+    def __init__(self, *kinds: str):
+        self.kinds = frozenset(kinds)
+
+    async def __call__(self, event: TelegramObject, event_chat: Chat | None = None) -> bool:
+        return event_chat is not None and event_chat.type in self.kinds
+
+
+PRIVATE = ChatKind(ChatType.PRIVATE)
+GROUP = ChatKind(ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def private_only(router: Router) -> Router:
+    """Nothing of this router runs outside a private chat: personal data is never posted to a group.
+
+    A router-level filter, so a handler added later is covered without a check of its own.
+    """
+    for observer in (router.message, router.edited_message, router.callback_query, router.my_chat_member):
+        observer.filter(PRIVATE)
+    return router
 
 
 TEXT = Magic(F.text & ~F.text.startswith("/"))  # typed text that is not a command

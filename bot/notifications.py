@@ -27,6 +27,7 @@ from bot.callbacks import StaffCb
 from bot.i18n import pick_language
 from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Signup
 from bot.network_texts import meeting_keyboard, meeting_text, partner_keyboard, report_text
+from bot.retry import paced_elsewhere
 from bot.services import demand, networks, outbox, people, signups
 from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
@@ -124,20 +125,22 @@ class Notifier:
 
     async def _deliver(self, chat_id: int, note: Note) -> None:
         try:
-            if note.document:
-                await self.bot.send_document(
-                    chat_id, note.document, caption=note.text, reply_markup=note.markup
-                )
-            elif note.photo:
-                await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
-            else:
-                await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
+            with paced_elsewhere():  # a 429 pauses the whole outbox (OutboxWorker), not just this row
+                await self._send(chat_id, note)
         except TelegramRetryAfter as exc:
             raise RetryAfter(exc.retry_after) from exc
         except TelegramForbiddenError as exc:
             raise Permanent("blocked by the person", blocked=True) from exc
         except TelegramBadRequest as exc:
             raise Permanent(exc.message[:150]) from exc
+
+    async def _send(self, chat_id: int, note: Note) -> None:
+        if note.document:
+            await self.bot.send_document(chat_id, note.document, caption=note.text, reply_markup=note.markup)
+        elif note.photo:
+            await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
+        else:
+            await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
 
     async def _render_network(self, session: AsyncSession, kind: str, p: dict) -> Note | None:
         if kind == "broadcast":
@@ -228,6 +231,7 @@ def setup_background(
             stale_after=dt.timedelta(seconds=settings.outbox_stale_seconds),
             on_blocked=blocked,
             when_idle=reports,
+            outage=dispatcher.workflow_data.get("outage"),
         )
         worker.start()
         dispatcher["outbox_worker"] = worker
@@ -238,8 +242,10 @@ def setup_background(
                 try:
                     await housekeeping(sessionmaker, settings)
                     worker.wake.set()
-                except Exception:
-                    log.exception("housekeeping failed")
+                except Exception as exc:
+                    outage = dispatcher.workflow_data.get("outage")
+                    if outage is None or not outage.report(exc):
+                        log.exception("housekeeping failed")
                 await asyncio.sleep(settings.maintenance_seconds)
 
         dispatcher["housekeeping_task"] = asyncio.create_task(maintain(), name="housekeeping")

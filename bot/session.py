@@ -4,6 +4,10 @@ aiogram posts every call as an urlencoded form; urlencoding a result card (about
 1,500 characters with umlauts, emoji and HTML) runs byte by byte in Python and cost
 more CPU than searching for the answer. The Bot API takes `application/json` for every
 call; the JSON encoder is C. Calls with files still go as multipart forms.
+
+A getUpdates batch the library cannot parse as a whole is parsed update by update: the
+ones that fail are skipped with a masked log line (bot/updates.py), and the next
+getUpdates confirms them, so one malformed update cannot stop polling for everybody.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientError, ClientTimeout
+from pydantic import ValidationError
+
+from bot.updates import parse_batch
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -48,6 +55,7 @@ class JsonAiohttpSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(json_loads=_loads, json_dumps=_dumps, **kwargs)
         self._defaults: tuple[DefaultBotProperties | None, dict[str, Any]] = (None, {})
+        self._confirm_through = 0  # highest update_id skipped as unparseable, confirmed by the next poll
 
     def _default(self, bot: Bot, value: Default) -> Any:
         """A default of the bot as JSON, worked out once: DefaultBotProperties is immutable."""
@@ -109,6 +117,8 @@ class JsonAiohttpSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
+        if isinstance(method, GetUpdates) and (method.offset or 0) <= self._confirm_through:
+            method.offset = self._confirm_through + 1  # aiogram moves the offset past parsed updates only
         encoded = self.encode(bot, method)
         if encoded is None:
             return await super().make_request(bot, method, timeout)
@@ -131,6 +141,29 @@ class JsonAiohttpSession(AiohttpSession):
         content = _Decoded(raw_result, _reuse_keyboard(self.json_loads(raw_result), body, method))
         response = self.check_response(bot=bot, method=method, status_code=resp.status, content=content)
         return cast(TelegramType, response.result)
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        try:
+            return super().check_response(bot=bot, method=method, status_code=status_code, content=content)
+        except ClientDecodeError as exc:
+            # its message carries the whole batch: names, texts, addresses; never let it be logged
+            data = exc.data
+            if not (
+                isinstance(method, GetUpdates)
+                and isinstance(exc.original, ValidationError)
+                and isinstance(data, dict)
+                and isinstance(data.get("result"), list)
+            ):
+                masked = ValueError(f"{type(exc.original).__name__} (content hidden)")
+                raise ClientDecodeError("Failed to deserialize object", masked, "[hidden]") from None
+        kept, highest = parse_batch(data["result"], bot)
+        if highest is not None:
+            self._confirm_through = max(self._confirm_through, highest)
+        return super().check_response(
+            bot=bot, method=method, status_code=status_code, content=_Decoded("", {**data, "result": kept})
+        )
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}

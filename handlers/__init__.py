@@ -2,14 +2,26 @@
 
 from aiogram import Router
 
-from handlers import coordinator, errors, menu, monitoring, networks, places, search, start, volunteer
+from handlers import (
+    coordinator,
+    errors,
+    groups,
+    menu,
+    monitoring,
+    networks,
+    places,
+    search,
+    start,
+    volunteer,
+)
 
 
-def setup_routers() -> list[Router]:
+def setup_routers(group_mode: str = "answer") -> list[Router]:
     """The routers in the order the dispatcher tries them.
 
     They hang directly from the dispatcher, not from a common root router: every level
-    of routers is another round of aiogram's propagation for each update.
+    of routers is another round of aiogram's propagation for each update. All but
+    `places` (buttons under public answers) and `groups` run in private chats only.
     """
     return [
         search.make_question_router(),  # plain questions outside forms: the busiest path first
@@ -21,5 +33,6 @@ def setup_routers() -> list[Router]:
         menu.make_router(),
         places.make_router(),
         search.make_router(),
+        groups.make_router(answer=group_mode == "answer"),
         errors.make_router(),
     ]

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import StaffCb
-from bot.filters import TEXT
+from bot.filters import TEXT, private_only
 from bot.handlers_links import INVITE_PREFIX
 from bot.models import Person
 from bot.services import signups
@@ -147,7 +147,7 @@ async def staff_text(
 
 
 def make_router() -> Router:
-    router = Router(name="coordinator")
+    router = private_only(Router(name="coordinator"))
     router.message.register(redeem, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
     router.message.register(inbox, Command("inbox"))
     router.callback_query.register(staff_button, StaffCb.filter())

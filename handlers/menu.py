@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.filters import button
+from bot.filters import button, private_only
 from bot.models import Person
 from bot.services.assistant import Assistant
 from handlers.sending import next_question, send_all
@@ -46,7 +46,7 @@ async def coordination(message: Message, person: Person, assistant: Assistant, i
 
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
-    router = Router(name="menu")
+    router = private_only(Router(name="menu"))
     router.message.register(my_district, button(keyboards.MY_DISTRICT))
     router.message.register(upcoming, button(keyboards.UPCOMING))
     router.message.register(coordination, button(keyboards.COORDINATION))

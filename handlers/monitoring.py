@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import private_only
 from bot.models import Person
 from bot.services import monitoring
 from bot.settings import Settings
@@ -55,6 +56,6 @@ def _or_dash(value: object) -> object:
 
 
 def make_router() -> Router:
-    router = Router(name="monitoring")
+    router = private_only(Router(name="monitoring"))
     router.message.register(stats, Command("stats"))
     return router

@@ -17,7 +17,7 @@ from dateutil import parser as dateparser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import BroadcastCb, MeetingCb, NetCb, PartnerCb
-from bot.filters import TEXT, Magic
+from bot.filters import TEXT, Magic, private_only
 from bot.models import Person
 from bot.network_texts import topic_label
 from bot.services import networks, signups
@@ -570,6 +570,8 @@ async def _create(
 
 # -- blocked ------------------------------------------------------------------------------------
 async def blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
+    # the router runs in private chats only: a group's member removing the bot from the group
+    # has not blocked it, and must keep getting their broadcasts and meeting notices
     await networks.set_active(session, event.from_user.id, False)
 
 
@@ -578,7 +580,7 @@ async def unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
 
 
 def make_router() -> Router:
-    router = Router(name="networks")
+    router = private_only(Router(name="networks"))
     router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
     router.my_chat_member.register(unblocked, ChatMemberUpdatedFilter(member_status_changed=MEMBER))
     router.message.register(subscriptions, Command("subscriptions"))

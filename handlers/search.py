@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.filters import LOCATION, SLASH, TEXT, Question
+from bot.filters import LOCATION, SLASH, TEXT, Question, private_only
 from bot.i18n import LANGUAGE_NAMES
 from bot.models import Person
 from bot.services.assistant import Assistant
@@ -83,14 +83,14 @@ def make_question_router() -> Router:
     this router goes first; a typed message otherwise passed some 45 filters of the
     command, button and form handlers before it reached `question`.
     """
-    router = Router(name="questions")
+    router = private_only(Router(name="questions"))
     router.message.register(question, Question(keyboards.MENU))
     return router
 
 
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
-    router = Router(name="search")
+    router = private_only(Router(name="search"))
     router.message.register(question, TEXT)
     router.message.register(location, LOCATION)
     router.message.register(unknown_command, SLASH)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -11,14 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import DistrictCb, LanguageCb, PrivacyCb
-from bot.filters import button
+from bot.filters import button, private_only
 from bot.models import Person
 from bot.services import people
 from bot.services.assistant import Assistant, help_text
 from bot.texts import about_text, privacy_text
+from handlers import volunteer
+
+ENGAGE_PAYLOAD = "engage"  # t.me/<bot>?start=engage: straight into the sign-up form
 
 
-async def start(message: Message, person: Person) -> None:
+async def start(
+    message: Message, command: CommandObject, person: Person, state: FSMContext, assistant: Assistant
+) -> None:
+    if command.args == ENGAGE_PAYLOAD:  # the button under "get involved" in a group
+        await volunteer.begin(message, state, person, assistant)
+        return
     await message.answer(
         _(
             "Welcome to the Quartiersassistent Karlsruhe! I show you offers nearby: citizen centres, "
@@ -117,7 +126,7 @@ async def privacy_choice(
 
 def make_router() -> Router:
     """A fresh router (aiogram attaches a router to one dispatcher only)."""
-    router = Router(name="start")
+    router = private_only(Router(name="start"))
     router.message.register(start, CommandStart())
     router.message.register(choose_language, Command("language"))
     router.message.register(choose_language, button(keyboards.LANGUAGE))

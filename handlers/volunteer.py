@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
-from bot.filters import LOCATION, TEXT, button
+from bot.filters import LOCATION, TEXT, button, private_only
 from bot.models import Person
 from bot.services import erasure, networks, signups
 from bot.services.assistant import Assistant
@@ -485,7 +485,7 @@ async def reply_text(
 
 
 def make_router() -> Router:
-    router = Router(name="volunteer")
+    router = private_only(Router(name="volunteer"))
     router.message.register(engage_button, button(keyboards.ENGAGE))
     router.message.register(my_data, Command("mydata"))
     router.message.register(withdraw_command, Command("withdraw"))

@@ -51,6 +51,8 @@ def make_engine(url: str | None = None, **kwargs) -> AsyncEngine:
     url = normalise_url(url or default_database_url())
     if url.startswith("sqlite+aiosqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite+aiosqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # a database error's message would quote the statement's parameters: people's notes, texts, numbers
+    kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

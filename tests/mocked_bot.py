@@ -19,6 +19,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    ChatMemberUpdated,
     Location,
     Message,
     Update,
@@ -72,9 +73,34 @@ class People:
     _update_ids = itertools.count(1)
     _message_ids = itertools.count(1)
 
-    def __init__(self, user_id: int = 7001, language_code: str | None = "de"):
+    def __init__(self, user_id: int = 7001, language_code: str | None = "de", chat: Chat | None = None):
         self.user = User(id=user_id, is_bot=False, first_name="Erika", language_code=language_code)
-        self.chat = Chat(id=user_id, type="private", first_name="Erika")
+        self.chat = chat or Chat(id=user_id, type="private", first_name="Erika")
+
+    def in_group(self, chat_id: int = -100_777, kind: str = "supergroup") -> People:
+        """The same person writing in a group the bot is a member of."""
+        other = People.__new__(People)
+        other.user, other.chat = self.user, Chat(id=chat_id, type=kind, title="Nachbarschaft Durlach")
+        return other
+
+    def member_change(self, old: str, new: str) -> Update:
+        """The bot's membership in this chat changed by this person (a block, a kick from a group)."""
+        from aiogram.types import ChatMemberBanned, ChatMemberMember
+
+        states = {
+            "member": ChatMemberMember(user=BOT_USER),
+            "kicked": ChatMemberBanned(user=BOT_USER, until_date=0),
+        }
+        return Update(
+            update_id=next(self._update_ids),
+            my_chat_member=ChatMemberUpdated(
+                chat=self.chat,
+                from_user=self.user,
+                date=dt.datetime.now(dt.UTC),
+                old_chat_member=states[old],
+                new_chat_member=states[new],
+            ),
+        )
 
     def _message(self, **kw: Any) -> Message:
         return Message(

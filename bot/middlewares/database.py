@@ -10,6 +10,7 @@ from aiogram.types import TelegramObject
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outage import DATABASE, REDIS, OutageMonitor, StoreUnavailable
 from bot.services.outbox import owes
 
 
@@ -26,10 +27,11 @@ class UpdateSession:
     the meantime are flushed then, or by `commit` at the end of the update.
     """
 
-    __slots__ = ("_added", "_maker", "_session")
+    __slots__ = ("_added", "_maker", "_outage", "_session")
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession]):
+    def __init__(self, maker: async_sessionmaker[AsyncSession], outage: OutageMonitor | None = None):
         self._maker = maker
+        self._outage = outage
         self._session: AsyncSession | None = None
         self._added: list[Any] = []
 
@@ -39,6 +41,9 @@ class UpdateSession:
 
     def open(self) -> AsyncSession:
         if self._session is None:
+            outage = self._outage
+            if outage is not None and outage.down and not outage.may_try(DATABASE):
+                raise StoreUnavailable(DATABASE)  # at once, not after the pool's timeout
             self._session = self._maker()
             self._session.add_all(self._added)
             self._added.clear()
@@ -66,8 +71,11 @@ class UpdateSession:
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]):
+    """Also tells the outage monitor when a store that was down answers again (see bot/outage.py)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], outage: OutageMonitor | None = None):
         self.sessionmaker = sessionmaker
+        self.outage = outage
 
     async def __call__(
         self,
@@ -75,13 +83,18 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        session = UpdateSession(self.sessionmaker)
+        outage = self.outage
+        if outage is not None and outage.down and "raw_state" in data:
+            outage.works(REDIS)  # the conversation state was just read (a no-op unless Redis was down)
+        session = UpdateSession(self.sessionmaker, outage)
         data["session"] = session
         try:
             result = await handler(event, data)
             await session.commit()
         finally:
             await session.close()
+        if outage is not None and outage.down and session.opened is not None:
+            outage.works(DATABASE)
         worker = data.get("outbox_worker")
         if worker is not None and session.opened is not None and owes(session.opened):
             worker.wake.set()  # not on every update: each pass of the worker is a transaction

@@ -67,13 +67,14 @@ class SentMessage:
 
 @dataclass
 class _Chat:
-    user: dict[str, Any]
+    user: dict[str, Any]  # a private chat's person (a group: empty, members send as themselves)
     next_id: itertools.count = field(default_factory=lambda: itertools.count(1))
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # by message_id
     bot_messages: set[int] = field(default_factory=set)
     outbox: list[SentMessage] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)  # answerCallbackQuery, in order
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    info: dict[str, Any] | None = None  # a group's chat object; None for a private chat
 
 
 class BotAPISandbox:
@@ -134,6 +135,14 @@ class BotAPISandbox:
         self.chats.setdefault(user_id, _Chat(info))
         return SandboxUser(self, user_id)
 
+    def group(self, chat_id: int, title: str = "Nachbarschaft", kind: str = "supergroup") -> int:
+        """A group with the bot in it; people write there with `user.in_group(chat_id)`."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        info = {"id": chat_id, "type": kind, "title": title}
+        self.chats.setdefault(chat_id, _Chat({}, info=info))
+        return chat_id
+
     def outbox(self, chat_id: int) -> list[SentMessage]:
         return list(self.chats[chat_id].outbox) if chat_id in self.chats else []
 
@@ -184,12 +193,14 @@ class BotAPISandbox:
                 pass
             await asyncio.sleep(0.2 * (attempt + 1))
 
-    def user_message(self, chat_id: int, **content: Any) -> dict[str, Any]:
+    def user_message(
+        self, chat_id: int, sender: dict[str, Any] | None = None, **content: Any
+    ) -> dict[str, Any]:
         chat = self.chats[chat_id]
         message = {
             "message_id": next(chat.next_id),
             "date": int(time.time()),
-            "from": chat.user,
+            "from": sender or chat.user,
             "chat": self._chat_info(chat),
             **content,
         }
@@ -197,8 +208,9 @@ class BotAPISandbox:
         return message
 
     def _chat_info(self, chat: _Chat) -> dict[str, Any]:
-        info = {"id": chat.user["id"], "type": "private", "first_name": chat.user["first_name"]}
-        return info
+        if chat.info is not None:
+            return dict(chat.info)
+        return {"id": chat.user["id"], "type": "private", "first_name": chat.user["first_name"]}
 
     # -- HTTP --------------------------------------------------------------------------
     async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:

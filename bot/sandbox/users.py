@@ -21,6 +21,15 @@ class SandboxUser:
         return self.sandbox.chats[self.id]
 
     @property
+    def _user(self) -> dict[str, Any]:
+        """Who is acting: the person of this private chat."""
+        return self._chat.user
+
+    def in_group(self, chat_id: int) -> GroupMember:
+        """This person writing and pressing in a group (see BotAPISandbox.group)."""
+        return GroupMember(self.sandbox, chat_id, self.id)
+
+    @property
     def messages(self) -> list[SentMessage]:
         return self.sandbox.outbox(self.id)
 
@@ -30,7 +39,7 @@ class SandboxUser:
         return out[-1] if out else None
 
     async def _send(self, **content: Any) -> int:
-        message = self.sandbox.user_message(self.id, **content)
+        message = self.sandbox.user_message(self.id, sender=self._user, **content)
         return await self.sandbox.push_update({"message": message})
 
     async def send_text(self, text: str) -> int:
@@ -72,7 +81,7 @@ class SandboxUser:
         self.sandbox.pending_queries[query_id] = self.id
         query = {
             "id": query_id,
-            "from": self._chat.user,
+            "from": self._user,
             "chat_instance": str(self.id),
             "message": message,
             "data": callback_data,
@@ -127,7 +136,7 @@ class SandboxUser:
         chat = self.sandbox._chat_info(self._chat)
         update = {
             "chat": chat,
-            "from": self._chat.user,
+            "from": self._user,
             "date": 0,
             "old_chat_member": {"status": old, "user": BOT_USER},
             "new_chat_member": {
@@ -165,3 +174,22 @@ class SandboxUser:
             if loop.time() > deadline:
                 raise TimeoutError(f"update {update_id} not confirmed")
             await asyncio.sleep(0.02)
+
+
+class GroupMember(SandboxUser):
+    """A person in a group: messages, presses and membership changes come from them, in the group.
+
+    Reading (`messages`, `wait_for_bot`, `answers`) is the group's: what everybody there sees.
+    """
+
+    def __init__(self, sandbox: BotAPISandbox, group_id: int, user_id: int):
+        super().__init__(sandbox, group_id)
+        self.user_id = user_id
+
+    @property
+    def _user(self) -> dict[str, Any]:
+        return self.sandbox.chats[self.user_id].user
+
+    async def remove_bot(self) -> int:
+        """This person removes the bot from the group (the bot hears my_chat_member, in the group)."""
+        return await self._member_update("member", "kicked")

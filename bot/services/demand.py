@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outage import DATABASE, OutageMonitor
 from knowledge.models import DemandRecord
 from knowledge.monitoring.scrub import scrub
 from knowledge.schedules import BERLIN
@@ -72,8 +73,10 @@ class DemandLog:
         flush_seconds: float = 1.0,
         batch: int = 500,
         backlog: int = 50_000,
+        outage: OutageMonitor | None = None,
     ):
         self.sessionmaker = sessionmaker
+        self.outage = outage
         self.flush_seconds, self.batch, self.backlog = flush_seconds, batch, backlog
         self.pending: dict[int, dict[str, Any]] = {}
         self._writing: dict[int, dict[str, Any]] = {}
@@ -100,13 +103,21 @@ class DemandLog:
             try:
                 async with self.sessionmaker() as session, session.begin():
                     await session.execute(insert(DemandRecord.__table__), list(rows.values()))
-            except Exception:
+            except Exception as exc:
                 kept = dict(list(rows.items())[-self.backlog :])
                 self.pending = {**kept, **self.pending}
-                log.warning("%s demand rows not written yet, kept %s", len(rows), len(kept))
+                if self.outage is None or not self.outage.is_down(DATABASE):
+                    log.warning(
+                        "%s demand rows not written yet (%s), kept %s",
+                        len(rows),
+                        type(exc).__name__,
+                        len(kept),
+                    )
                 raise
             finally:
                 self._writing = {}
+            if self.outage is not None and self.outage.down:
+                self.outage.works(DATABASE)
             return len(rows)
 
     async def mark_not_helpful(self, session: AsyncSession, ref: int) -> bool:
@@ -133,8 +144,9 @@ class DemandLog:
             self._full.clear()
             try:
                 await self.flush()
-            except Exception:
-                log.exception("writing demand rows failed")
+            except Exception as exc:
+                if self.outage is None or not self.outage.report(exc):
+                    log.exception("writing demand rows failed")
 
     def start(self) -> None:
         if self._task is None:

@@ -40,8 +40,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxMessage
+from bot.outage import DATABASE, OutageMonitor
 
 log = logging.getLogger(__name__)
+MAX_REST_SECONDS = 30.0  # the longest pause between passes while they fail
 
 
 OWED = "outbox_owed"  # session.info key: this session wrote outbox rows
@@ -240,6 +242,7 @@ class OutboxWorker:
         pace: Pace | None = None,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
         when_idle: Callable[[], Awaitable[None]] | None = None,
+        outage: OutageMonitor | None = None,
     ):
         self.sessionmaker, self.send = sessionmaker, send
         self.batch, self.max_attempts, self.idle_seconds = batch, max_attempts, idle_seconds
@@ -247,6 +250,7 @@ class OutboxWorker:
         self.pace = pace or Pace()
         self.on_blocked = on_blocked
         self.when_idle = when_idle  # e.g. noticing finished broadcasts
+        self.outage = outage  # an unreachable database is logged there, once, not on every pass
         self.wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -362,25 +366,39 @@ class OutboxWorker:
         return True
 
     # -- background ---------------------------------------------------------------------
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self.outage is None or not self.outage.report(exc):
+            log.exception(what)
+
+    async def _rest(self, seconds: float) -> None:
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), seconds)
+
     async def _loop(self) -> None:
+        failures = 0
         while not self._stopping:
             try:
                 outcome = await self.run_once()
-            except Exception:
-                log.exception("outbox pass failed")
-                outcome = Outcome()
+            except Exception as exc:
+                # the database may be gone: try again less and less often (a wake still comes at once)
+                failures += 1
+                self._failed("outbox pass failed", exc)
+                await self._rest(min(self.idle_seconds * 2**failures, MAX_REST_SECONDS))
+                continue
+            if failures and self.outage is not None:
+                self.outage.works(DATABASE)
+            failures = 0
             if outcome.sent or outcome.failed or outcome.retried:
                 continue  # more may be waiting
             if self.when_idle is not None:
                 try:
                     await self.when_idle()
-                except Exception:
-                    log.exception("idle work failed")
+                except Exception as exc:
+                    self._failed("idle work failed", exc)
             if self._stopping:
                 break
-            self.wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.idle_seconds)
+            await self._rest(self.idle_seconds)
 
     def start(self) -> None:
         if self._task is None:
