@@ -147,6 +147,8 @@ _WITH_UNIT = re.compile(
 )
 _ROLE_NUMBER = re.compile(
     r"(\w+)\s+(\d{1,3})\b(?!\s*(?:uhr|€|euro|eur|kinder|children|kids|\.\d|%|[a-zäöü]))"
+    rf"(?!\s*(?:{_MONTH_WORD}|{_WEEK_WORD}))",
+    re.IGNORECASE,
 )
 _AGE_OF = re.compile(
     r"(?:ist|wird|sind|is|turns|are|عمره|عمرها|عمري|عمرهم|وعمره|وعمرها|йому|їй|ему|ей|ma|are|ha|ima|a|"
@@ -345,6 +347,11 @@ def _words_before(text: str, pos: int, n: int = 4) -> list[str]:
     return [fold_word(w) for w in re.findall(r"\w+", text[max(0, pos - 60) : pos])][-n:]
 
 
+def _child_just_before(text: str, pos: int) -> bool:
+    """A child named right before a number of months or weeks: "Сыну 10 недель", "bebek 5 ay"."""
+    return any(ROLES.get(w) == "child" for w in _words_before(text, pos, 2))
+
+
 def _role_near(text: str, pos: int) -> str | None:
     for w in reversed(_words_before(text, pos)):
         if w in ROLES:
@@ -392,8 +399,9 @@ def read_concerned(text: str) -> Concerned:
                 continue
             age: float = n
         elif not m.group("alt") and not re.match(r"\s*(?:alt|old|aylık|ماهه)", text[m.end() :]):
-            if not re.search(r"(?:aylık|aylik|ماهه|haftalık)", m.group(0), re.IGNORECASE):
-                continue  # "drei Monate" without "alt" is a span of time
+            own = re.search(r"(?:aylık|aylik|ماهه|haftalık)", m.group(0), re.IGNORECASE)
+            if not own and not _child_just_before(text, m.start()):
+                continue  # "drei Monate" without "alt" is a span of time; "Сыну 10 недель" an age
             age = n / 12 if m.group("m") else n / 52
         else:
             age = n / 12 if m.group("m") else n / 52

@@ -40,6 +40,7 @@ BETA = 2.0
 COMPAT = -3.0
 UNIFORM_FLOOR = 1e-4
 CATALOGUE_INTENT_WEIGHT = 2.0
+CRISIS_CUE = 0.9  # one crisis phrase, matched exactly or with a typo, is enough
 # below this confidence, or with a runner-up this close, the bot asks before it answers
 ASK_BELOW = 0.45
 ASK_MARGIN = 0.12
@@ -124,6 +125,9 @@ def read(
     z = sum(math.exp(v - top) for v in scores.values())
     ranked = sorted(((k, math.exp(v - top) / z) for k, v in scores.items()), key=lambda kv: -kv[1])
     language = dict(prediction.language) if prediction is not None else {}
+    if evidence.get("crisis", 0.0) >= CRISIS_CUE and "crisis" in situations and forced is None:
+        # safety first: words of an acute emergency always get the crisis lines, whatever else
+        return Reading("crisis", 1.0, [("crisis", 1.0)], concerned, language, evidence=evidence)
     if forced is not None and forced in situations:
         return Reading(forced, 1.0, [(forced, 1.0)], concerned, language, evidence=evidence)
     if prediction is None and not evidence:

@@ -234,3 +234,14 @@ def _tr_feedback_label() -> str:
 
     with (LOCALES_DIR / "tr" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         return read_po(fh).get("Not what I was looking for").string
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("de", "Ich will nicht mehr leben, ich kann nicht mehr"), ("ar", "أفكر في إنهاء حياتي")],
+)
+async def test_words_of_an_acute_emergency_get_the_crisis_lines_not_places(live, lang, text):
+    u = user(live, lang)
+    (answer,) = await ask(u, text, 1)
+    body = text_of(answer)
+    assert "0800 111 0 111" in body and "112" in body and "1 · " not in body

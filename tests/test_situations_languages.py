@@ -783,8 +783,6 @@ XFAIL: dict[str, str] = {
     "konut danışmanlığı nerede var?": "read as old_company (0.95): seniorenbegegnung first",
     "خالتي عمرها ٧٨ سنة في Knielingen وتريد أن تعرف كيف تكتب توكيلاً ووصية وأين يوجد سكن مساعد لكبار السن. "
     "من يقدم الاستشارة؟": "read as old_company (0.94): seniorenbegegnung first",
-    "Сыну 10 недель, живём в Daxlanden. Ищу группу для мам с младенцами, где можно поговорить и получить "
-    "совет.": "10 weeks read as stage school, situation school_child (0.97): kinder_jugendhaus first",
     "Моєму синові 15, його в школі постійно цькують, і він перестав туди ходити. Ми живемо в Neureut. Куди "
     "звернутися?": "no sure situation (new_in_town 0.24), no kinds of place: a Bürgerverein first",
     "Моя сестра раптово померла, і тепер я виховую її двох дітей. Ми в Durlach, де нам можуть "
@@ -792,8 +790,6 @@ XFAIL: dict[str, str] = {
     "Де в Oberreut можна просто зайти на каву, поспілкуватися з людьми і відвідати якісь "
     "заходи?": "no sure situation (old_company 0.22): the words' seniorenbegegnung first",
     "Na du, alles fit bei dir?": "read as bot_help (0.99): intent help, answer help, not smalltalk",
-    "تعبت من كل شيء وأفكر في إنهاء حياتي الليلة.": "no sure situation (oos_other 0.21): intent find_offers "
-    "with no places, no crisis contacts",
 }
 
 
