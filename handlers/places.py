@@ -50,6 +50,24 @@ async def details(query: CallbackQuery, callback_data: PlaceCb, assistant: Assis
     await query.message.answer(item.text, reply_markup=item.markup)
 
 
+async def _answer_again(
+    query: CallbackQuery,
+    data: dict,
+    session: AsyncSession,
+    assistant: Assistant,
+    lang: str,
+    q: int,
+    **options,
+) -> None:
+    """The kept question answered again (another page, a chosen reading) under the pressed message."""
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    reply = await assistant.ask(
+        session, data.get("text") or "", lang, q=q, lat=data.get("lat"), lon=data.get("lon"), **options
+    )
+    await send_all(query.message, reply.messages)
+
+
 async def more(
     query: CallbackQuery,
     callback_data: PageCb,
@@ -62,19 +80,16 @@ async def more(
     if data.get("q") != callback_data.q or callback_data.offset < 0:
         await stale_button(query)
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    reply = await assistant.ask(
+    await _answer_again(
+        query,
+        data,
         session,
-        data.get("text") or "",
+        assistant,
         i18n_lang,
-        q=callback_data.q,
-        lat=data.get("lat"),
-        lon=data.get("lon"),
+        callback_data.q,
         offset=callback_data.offset,
         situation=data.get("situation"),
     )
-    await send_all(query.message, reply.messages)
 
 
 async def clarified(
@@ -91,20 +106,17 @@ async def clarified(
     if data.get("q") != callback_data.q or callback_data.s not in assistant.engine.situations:
         await stale_button(query)
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     await state.update_data(situation=callback_data.s)
-    reply = await assistant.ask(
+    await _answer_again(
+        query,
+        data,
         session,
-        data.get("text") or "",
+        assistant,
         i18n_lang,
-        q=callback_data.q,
-        lat=data.get("lat"),
-        lon=data.get("lon"),
+        callback_data.q,
         situation=callback_data.s,
         record=person.counted,
     )
-    await send_all(query.message, reply.messages)
 
 
 async def not_helpful(
