@@ -56,12 +56,20 @@ def summarise(cv: CrossValidation) -> dict:
             "language_accuracy": round(float(np.mean(lang_pred[rows] == k)), 4),
         }
     right = pred == truth
+    # short questions are where language guessing is hard ("Kita Durlach?"): up to 5 words,
+    # and only the six languages the bot answers in, as the bot uses the guess
+    words = np.array([len(e.text.split()) for e in cv.examples])
+    lang_ok = lang_pred == lang_truth
+    six = np.isin(np.array(cv.languages)[lang_truth], ["de", "en", "tr", "ar", "uk", "ru"])
+    short = (words <= 5) & six
     return {
         "examples": len(truth),
         "accuracy": round(float(right.mean()), 4),
         "macro_f1": round(float(np.mean(f1s)), 4),
         "nll": round(nll, 4),
         "language_accuracy": round(float(np.mean(lang_pred == lang_truth)), 4),
+        "language_accuracy_short": round(float(lang_ok[short].mean()), 4) if short.any() else None,
+        "short_questions": int(short.sum()),
         "label_temperature": round(cv.label_temperature, 4),
         "language_temperature": round(cv.lang_temperature, 4),
         # calibration at a glance: mean confidence of right and of wrong first answers
