@@ -75,6 +75,7 @@ def _line(lang: str, text: str) -> str:
 
 
 MAX_TEXT = 4096  # Telegram's limit for one message
+WALK_SHOWN_UP_TO = 30  # minutes: beyond, a card shows the distance without a walking time
 
 
 _CARDS: OrderedDict[tuple, tuple[FacilityRecord, str]] = OrderedDict()
@@ -115,15 +116,25 @@ def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
     e = html.escape
     title = f"{number} · {e(f.name)}" if number is not None else e(f.name)
     lines = [f"<b>{title}</b>", e(category_label(result.category, lang))]
-    if result.distance_m is not None:
+    shown = result.shown_distance_m
+    where = result.district_name
+    if shown is not None and (result.walk_minutes or 0) <= WALK_SHOWN_UP_TO:
         lines.append(
             "📍 "
             + _("{distance} away, about {minutes} min on foot").format(
-                distance=format_distance(result.distance_m, lang), minutes=result.walk_minutes
+                distance=format_distance(shown, lang), minutes=result.walk_minutes
             )
         )
+    elif shown is not None:
+        # beyond a walk people would take, the distance says more than an hour's walking time
+        lines.append("📍 " + _("{distance} away").format(distance=format_distance(shown, lang)))
+    elif result.in_district and where:
+        lines.append("📍 " + _("in {district}").format(district=e(where)))
     if result.in_district is False and f.district is not None:
-        lines.append("↪ " + _("Not in the district you named: the nearest alternative."))
+        if shown is None and where:
+            lines.append("↪ " + _("in the neighbouring district {district}").format(district=e(where)))
+        else:
+            lines.append("↪ " + _("Not in the district you named: the nearest alternative."))
     if f.lat is not None and not f.location_exact:
         lines.append("⚠ " + _("Location only approximate."))
     if result.next_dates:

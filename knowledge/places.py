@@ -203,6 +203,7 @@ class Gazetteer:
         self.districts = {d.number: d for d in districts}
         self.streets = {s.id: s for s in streets}
         self.street_by_key = {street_key(s.name): s for s in self.streets.values()}
+        self.people_points = self._people_points()
         self.postcodes: dict[str, list[tuple[int, int]]] = {}
         for code, district, count in postcodes:
             self.postcodes.setdefault(code, []).append((district, count))
@@ -440,6 +441,32 @@ class Gazetteer:
             return None
         return m if len(keep) == len(m.terms) else Match(m.start, m.end, keep, m.score)
 
+    def _people_points(self) -> dict[int, tuple[float, float]]:
+        """Where a district's people live: the mean of its streets' points, weighted by share.
+
+        A district's outline can hold forest, fields or a port; the point inside its outline
+        may lie far from the houses (Mühlburg's about 1.5 km west of them). Streets follow
+        where people live, so distances from a named district are measured from here.
+        """
+        sums: dict[int, list[float]] = {}
+        for street in self.streets.values():
+            for part in street.parts:
+                d, lat, lon = part.get("district"), part.get("lat"), part.get("lon")
+                if d is None or lat is None or lon is None:
+                    continue
+                w = float(part.get("share") or 1.0)
+                acc = sums.setdefault(d, [0.0, 0.0, 0.0])
+                acc[0] += w * lat
+                acc[1] += w * lon
+                acc[2] += w
+        return {d: (a / w, b / w) for d, (a, b, w) in sums.items() if w > 0}
+
+    def people_point(self, district: int) -> tuple[float, float]:
+        if district in self.people_points:
+            return self.people_points[district]
+        d = self.districts[district]
+        return d.inside_lat, d.inside_lon
+
     def resolve(
         self, toks: list[str], matches: list[Match], lat: float | None = None, lon: float | None = None
     ) -> Place:
@@ -455,8 +482,7 @@ class Gazetteer:
         for m, t in by_kind.get("district", []):
             named_district = int(t.targets[0][0].split(":")[1])
             place = Place(named_district, (), None, None, "district", self.districts[named_district].name)
-            d = self.districts[named_district]
-            place.lat, place.lon = d.inside_lat, d.inside_lon
+            place.lat, place.lon = self.people_point(named_district)
             district_span = (m.start, m.end)
             place.spans.append(district_span)
             break
@@ -512,15 +538,8 @@ class Gazetteer:
                     ds = self.postcode_districts(tok)
                     if ds and (named_district is None or named_district in ds):
                         best = named_district or ds[0]
-                        d = self.districts[best]
-                        place = Place(
-                            best,
-                            tuple(x for x in ds if x != best),
-                            d.inside_lat,
-                            d.inside_lon,
-                            "postcode",
-                            tok,
-                        )
+                        lat_, lon_ = self.people_point(best)
+                        place = Place(best, tuple(x for x in ds if x != best), lat_, lon_, "postcode", tok)
                         place.spans.append((i, i + 1))
                         break
         if named_district is not None and place.kind not in ("district", "postcode"):

@@ -42,6 +42,7 @@ RANKINGS_KEPT = 4096  # named places x kinds of places x pages: a few thousand a
 # pasted 4,000-character text would otherwise cost tens of milliseconds of matching.
 MAX_TOKENS = 160
 TIER_STRETCH = 10.0  # see _rank.cost
+TRUE_ORIGINS = frozenset({"point", "street", "landmark", "stop", "informal"})
 WORDS_WEIGHT = 0.3  # see SearchEngine._blend
 CLEAR_SCORE = 0.85  # the words' own best kind of place decides when it scores this much ...
 CLEAR_RATIO = 0.8  # ... and the next kind at most this share of it
@@ -102,10 +103,24 @@ class Result:
     in_district: bool | None  # None when the question named no district
     name_match: bool = False
     next_dates: list[dt.datetime] = field(default_factory=list)
+    origin_true: bool = True  # measured from a shared location, a street or a landmark
+    district_name: str | None = None  # the place's district, for "in Mühlburg"
+
+    @property
+    def shown_distance_m(self) -> float | None:
+        """The distance a person may rely on: from a true origin to a place whose point is exact.
+
+        A district's name is no origin (where in Mühlburg?), and an approximate location
+        would show "0 m": such places say "in Mühlburg" instead.
+        """
+        if self.distance_m is None or not self.origin_true or not self.facility.location_exact:
+            return None
+        return self.distance_m
 
     @property
     def walk_minutes(self) -> int | None:
-        return None if self.distance_m is None else walk_minutes(self.distance_m)
+        shown = self.shown_distance_m
+        return None if shown is None else walk_minutes(shown)
 
 
 @dataclass(slots=True)
@@ -188,7 +203,7 @@ class Answer:
             "lat": f.lat,
             "lon": f.lon,
             "location_exact": f.location_exact,
-            "distance_m": None if r.distance_m is None else round(r.distance_m),
+            "distance_m": None if r.shown_distance_m is None else round(r.shown_distance_m),
             "walk_minutes": r.walk_minutes,
             "next_dates": [d.isoformat() for d in r.next_dates],
             "hours_text": f.hours_text,
@@ -612,7 +627,12 @@ class SearchEngine:
             )
             hit = self._ranked.get(key)
             if hit is not None:
-                return [Result(*row) for row in hit[0]], hit[1]
+                true = place.kind in TRUE_ORIGINS
+                names = self.district_names
+                rows = hit[0]
+                return [
+                    Result(*r, origin_true=true, district_name=names.get(r[0].district)) for r in rows
+                ], hit[1]
         out, total = self._rank(u, needed)
         if key is not None:
             rows = [(r.facility, r.category, r.distance_m, r.in_district, r.name_match) for r in out]
@@ -665,7 +685,15 @@ class SearchEngine:
                 in_district = None  # a place named by a point: its distance says how near
             else:
                 in_district = None if place.district is None else f.district == place.district
-            return Result(f, cat, dist, in_district, f.id in named)
+            return Result(
+                f,
+                cat,
+                dist,
+                in_district,
+                f.id in named,
+                origin_true=place.kind in TRUE_ORIGINS,
+                district_name=self.district_names.get(f.district),
+            )
 
         top_score = max((scores.get(c, 0.0) for c in allowed), default=0.0)
         tiered = top_score > 0 and any(scores.get(c, 0.0) < top_score for c in allowed)

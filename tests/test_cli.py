@@ -31,7 +31,10 @@ def test_ask_with_point_reports_distance(db_env):
     result = runner.invoke(app, ["ask", "Jugendhaus", "--lat", "48.999", "--lon", "8.417", "--json"])
     data = json.loads(result.stdout)
     assert data["district"]["number"] == 3
-    assert data["results"][0]["distance_m"] is not None and data["results"][0]["walk_minutes"] >= 1
+    exact = [r for r in data["results"] if r["location_exact"]]
+    assert exact and all(r["distance_m"] is not None and r["walk_minutes"] >= 1 for r in exact)
+    # a place whose point is only approximate gets no distance (never "0 m")
+    assert all(r["distance_m"] is None for r in data["results"] if not r["location_exact"])
 
 
 def test_ask_json_for_a_landmark_question(db_env):
@@ -41,8 +44,9 @@ def test_ask_json_for_a_landmark_question(db_env):
     assert data["district"] == {"number": 4, "name": "Südweststadt"}
     assert data["place"]["kind"] == "stop" and data["place"]["name"] == "Karlsruhe Hbf"
     assert data["results"][0]["category"] == "startpunkt_elterncafe"
-    distances = [r["distance_m"] for r in data["results"]]
+    distances = [r["distance_m"] for r in data["results"] if r["location_exact"]]
     assert None not in distances and distances == sorted(distances)
+    assert all(r["distance_m"] is None for r in data["results"] if not r["location_exact"])
     readable = runner.invoke(app, ["ask", "Elterncafé am Hauptbahnhof"])
     assert "Stadtteil: Südweststadt" in readable.stdout and "Haltestelle: Karlsruhe Hbf" in readable.stdout
 

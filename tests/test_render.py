@@ -70,7 +70,7 @@ def test_a_card_is_rendered_once_and_again_when_anything_it_shows_changes(i18n, 
     real = render._card
     monkeypatch.setattr(render, "_card", lambda *a: calls.append(a[1]) or real(*a))
     when = dt.datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
-    place = facility(id=9_001)
+    place = facility(id=9_001, location_exact=True, location_precision="exact")
     with i18n.context(), i18n.use_locale("de"):
         first = card(Result(place, "buergerzentrum", 800.0, None, next_dates=[when]), "de", number=1)
         again = card(Result(place, "buergerzentrum", 800.0, None, next_dates=[when]), "de", number=1)
@@ -90,10 +90,13 @@ def test_a_card_is_rendered_once_and_again_when_anything_it_shows_changes(i18n, 
 
 
 def test_a_card_reads_in_its_own_language_whatever_the_context(i18n):
-    place = facility(id=9_002, hours_text=None)
+    place = facility(id=9_002, hours_text=None, location_exact=True)
     with i18n.context(), i18n.use_locale("de"):
         english = card(Result(place, "buergerzentrum", 1234.0, False), "en")
     with i18n.context(), i18n.use_locale("en"):
-        expected = card(Result(facility(id=9_003, hours_text=None), "buergerzentrum", 1234.0, False), "en")
+        expected = card(
+            Result(facility(id=9_003, hours_text=None, location_exact=True), "buergerzentrum", 1234.0, False),
+            "en",
+        )
     assert english.split("\n", 1)[1] == expected.split("\n", 1)[1]
     assert "away" in english

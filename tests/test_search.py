@@ -99,7 +99,7 @@ def test_results_for_a_point_are_sorted_by_true_distance(knowledge, text, lat, l
 
 def test_walking_minutes_grow_with_distance(knowledge):
     answer = knowledge.search("Jugendhaus", lat=48.999, lon=8.417, now=NOW, limit=20)
-    minutes = [r.walk_minutes for r in answer.results if r.distance_m is not None]
+    minutes = [r.walk_minutes for r in answer.results if r.walk_minutes is not None]
     assert minutes == sorted(minutes)
     assert all(m >= 1 for m in minutes)
 
@@ -109,14 +109,14 @@ def test_district_without_match_offers_nearest_elsewhere_marked(knowledge):
     assert answer.district == 21
     assert answer.results
     assert all(r.in_district is False for r in answer.results)
-    d = knowledge.gazetteer.districts[21]
+    # measured from where Stupferich's people live (its streets), not from a point in its outline
+    lat, lon = knowledge.gazetteer.people_point(21)
     dist = [r.distance_m for r in answer.results]
     assert dist == sorted(dist)
     assert dist[0] == pytest.approx(
-        haversine_m(
-            d.inside_lat, d.inside_lon, answer.results[0].facility.lat, answer.results[0].facility.lon
-        )
+        haversine_m(lat, lon, answer.results[0].facility.lat, answer.results[0].facility.lon)
     )
+    assert all(r.shown_distance_m is None for r in answer.results)  # a district name is no origin
 
 
 def test_places_in_the_named_district_come_first(knowledge):
@@ -395,5 +395,6 @@ def test_landmark_answer_json_names_the_place_and_its_other_district(knowledge):
     place = data["place"]
     assert place["kind"] == "landmark" and place["name"] == "Zoologischer Stadtgarten"
     assert {"number": 3, "name": "Südstadt"} in place["alternatives"]
-    assert data["results"][0]["distance_m"] is not None
+    exact = [r for r in data["results"] if r["location_exact"]]
+    assert exact and all(r["distance_m"] is not None for r in exact)  # a landmark is a true origin
     assert knowledge.search("Hallo!", now=NOW).to_json()["place"] is None
