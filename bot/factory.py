@@ -26,6 +26,7 @@ from bot.session import JsonAiohttpSession
 from bot.settings import Settings
 from handlers import setup_routers
 from knowledge.db import make_sessionmaker
+from knowledge.monitoring.scrub import Wording
 from knowledge.search import SearchEngine
 
 
@@ -48,7 +49,8 @@ def build_dispatcher(
 ) -> Dispatcher:
     quiet_libraries()  # they would log what people typed (see bot.logs)
     storage = storage or make_storage(settings)
-    assistant = Assistant(search, DemandLog(make_sessionmaker(engine)), settings.page_size)
+    demand = DemandLog(make_sessionmaker(engine), wording=Wording.of(search))
+    assistant = Assistant(search, demand, settings.page_size)
     dp = Dispatcher(storage=storage, assistant=assistant, settings=settings)
     dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine)))
     dp.update.outer_middleware(PersonMiddleware(PersonCache(settings.person_cache_seconds)))

@@ -16,7 +16,7 @@ from knowledge.geo import Area
 from knowledge.models import DemandRecord
 from knowledge.monitoring.coverage import Place, coverage, grid_points
 from knowledge.monitoring.report import write_report
-from knowledge.monitoring.scrub import scrub
+from knowledge.monitoring.scrub import Wording, scrub
 from knowledge.monitoring.tables import SUPPRESSED, collect, district_table
 
 DAY = dt.date(2031, 3, 2)  # a day no other test writes questions for
@@ -144,19 +144,20 @@ async def test_report_from_an_empty_database(empty_engine, tmp_path):
     assert data.total_questions == 0 and data.districts == []
 
 
-async def test_no_result_questions_keep_scrubbed_wording_and_forget_it_later(seeded_engine, knowledge):
+async def test_no_result_questions_keep_known_wording_and_forget_it_later(seeded_engine, knowledge):
     sm = make_sessionmaker(seeded_engine)
-    answer = knowledge.search("xqzt vlorb Tel 0721 1335101", now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
+    question = "Hilfe für Fatma Tel 0721 1335101"
+    answer = knowledge.search(question, now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     assert answer.total == 0
-    log = demand.DemandLog(sm)
-    rid = log.add(answer, "xqzt vlorb Tel 0721 1335101")
+    log = demand.DemandLog(sm, wording=Wording.of(knowledge))
+    rid = log.add(answer, question)
     found = knowledge.search("Seniorentreff Durlach", now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     other = log.add(found, "Seniorentreff Durlach")
     assert await log.flush() == 2 and not log.pending
     async with sm() as s:
         row = await s.scalar(select(DemandRecord).where(DemandRecord.ref == rid))
         row2 = await s.scalar(select(DemandRecord).where(DemandRecord.ref == other))
-        assert row.text == "xqzt vlorb Tel [number]" and row2.text is None
+        assert row.text == "Hilfe für …" and row2.text is None
         row.day = dt.date.today() - dt.timedelta(days=100)
         await s.commit()
         assert await demand.erase_old_texts(s, days=90) >= 1
