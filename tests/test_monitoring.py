@@ -129,6 +129,7 @@ async def test_report_from_a_seeded_database(seeded_engine, tmp_path):
         "karte_nachfrage.png",
         "karte_ungedeckt.png",
     } <= names
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in written.files)  # readable by the owner only
     for png in tmp_path.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
     md = (tmp_path / "bericht.md").read_text(encoding="utf-8")
