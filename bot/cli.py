@@ -94,7 +94,7 @@ async def _ask(text, batch, lat, lon, lang, now, as_json, limit, database_url) -
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(None), ensure_ascii=False, indent=2) + "\n")
         else:
-            console.print(render_answer(answer))
+            console.print(render_answer(answer), markup=False, highlight=False)  # names are not rich markup
         if questions is not None:
             return
 

@@ -1,4 +1,4 @@
-"""aiogram's HTTP session, sending calls without files as JSON bodies.
+"""aiogram's HTTP session, sending calls without files as JSON bodies, texts within Telegram's limits.
 
 aiogram posts every call as an urlencoded form; urlencoding a result card (about
 1,500 characters with umlauts, emoji and HTML) runs byte by byte in Python and cost
@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any, cast
 from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientError, ClientTimeout
+
+from bot.safe_html import MAX_ALERT, MAX_CAPTION, MAX_TEXT, fit
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -42,6 +44,26 @@ def _loads(content: str) -> Any:
 def _dumps(value: Any) -> str:
     # UTF-8 as it is: a card's umlauts and emoji escaped as \\uXXXX made the body a fifth longer
     return json.dumps(value, ensure_ascii=False)
+
+
+def limit_texts(bot: Bot, method: TelegramMethod[Any]) -> None:
+    """Texts and captions cut to Telegram's limits before they are sent (bot.safe_html.fit).
+
+    The renderers bound every value they put in; this is the guard for a message as a
+    whole (a card of many long fields, a long /mydata), so that no answer fails for its length.
+    """
+    if isinstance(method, AnswerCallbackQuery):
+        if method.text and len(method.text) > MAX_ALERT:
+            method.text = fit(method.text, MAX_ALERT, is_html=False)
+        return
+    for field, limit in (("text", MAX_TEXT), ("caption", MAX_CAPTION)):
+        value = getattr(method, field, None)
+        if isinstance(value, str) and 2 * len(value) > limit:
+            mode = getattr(method, "parse_mode", None)
+            if isinstance(mode, Default):
+                mode = bot.default[mode.name]
+            mode = getattr(mode, "value", mode)  # ParseMode.HTML is a str enum: its str() is its name
+            setattr(method, field, fit(value, limit, is_html=str(mode).upper() == "HTML"))
 
 
 class JsonAiohttpSession(AiohttpSession):
@@ -109,6 +131,7 @@ class JsonAiohttpSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
+        limit_texts(bot, method)
         encoded = self.encode(bot, method)
         if encoded is None:
             return await super().make_request(bot, method, timeout)

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
+from bot.safe_html import NAME, esc, plain
 from bot.services.assistant import Assistant
 from handlers.sending import send_all, stale_button
 
@@ -20,7 +21,10 @@ async def show_map(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
         return
     await query.answer()
     await query.message.answer_venue(
-        latitude=f.lat, longitude=f.lon, title=f.name[:100], address=assistant.venue_address(f)[:200]
+        latitude=f.lat,
+        longitude=f.lon,
+        title=plain(f.name, 100) or "Karlsruhe",
+        address=assistant.venue_address(f)[:200],
     )
 
 
@@ -35,7 +39,7 @@ async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
         return
     await query.answer()
     await query.message.answer_document(
-        document, caption=_("Dates for your calendar: {name}").format(name=f.name[:900])
+        document, caption=_("Dates for your calendar: {name}").format(name=esc(f.name, NAME))
     )
 
 
