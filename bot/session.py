@@ -9,6 +9,7 @@ call; the JSON encoder is C. Calls with files still go as multipart forms.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,10 +67,18 @@ def limit_texts(bot: Bot, method: TelegramMethod[Any]) -> None:
             setattr(method, field, fit(value, limit, is_html=str(mode).upper() == "HTML"))
 
 
+ANSWERS_KEPT = 4096  # button presses remembered as answered: the last minutes' at most
+
+
 class JsonAiohttpSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(json_loads=_loads, json_dumps=_dumps, **kwargs)
         self._defaults: tuple[DefaultBotProperties | None, dict[str, Any]] = (None, {})
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
+    def was_answered(self, query_id: str) -> bool:
+        """Whether the bot answered this button press already (Telegram takes one answer only)."""
+        return query_id in self._answered
 
     def _default(self, bot: Bot, value: Default) -> Any:
         """A default of the bot as JSON, worked out once: DefaultBotProperties is immutable."""
@@ -132,6 +141,10 @@ class JsonAiohttpSession(AiohttpSession):
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
         limit_texts(bot, method)
+        if isinstance(method, AnswerCallbackQuery):
+            self._answered[method.callback_query_id] = None
+            if len(self._answered) > ANSWERS_KEPT:
+                self._answered.popitem(last=False)
         encoded = self.encode(bot, method)
         if encoded is None:
             return await super().make_request(bot, method, timeout)

@@ -112,8 +112,11 @@ async def net_button(
     state: FSMContext,
 ) -> None:
     try:
-        if callback_data.action == "district" and callback_data.value.isdigit():
-            await networks.toggle_district(session, person, int(callback_data.value))
+        if callback_data.action == "district":
+            number = int(callback_data.value) if callback_data.value.isdecimal() else None
+            if number not in assistant.engine.district_names:  # forged: "n:district:99999999999"
+                raise signups.Refused("district")
+            await networks.toggle_district(session, person, number)
         elif callback_data.action == "topic":
             await networks.toggle_topic(session, person, callback_data.value)
         elif callback_data.action == "partner":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,11 +65,18 @@ async def more(
     i18n_lang: str,
 ) -> None:
     data = await state.get_data()
-    if data.get("q") != callback_data.q or callback_data.offset < 0:
+    if data.get("q") != callback_data.q:
         await stale_button(query)
         return
+    if callback_data.offset <= int(data.get("shown") or 0):
+        # the same "more" pressed again (a double tap, a replayed update): the page is there
+        await query.answer(_("These results are already shown above."))
+        return
+    await state.update_data(shown=callback_data.offset)
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        with contextlib.suppress(TelegramBadRequest):  # already gone: nothing to take away
+            await query.message.edit_reply_markup(reply_markup=None)
     reply = await assistant.ask(
         session,
         data.get("text") or "",
