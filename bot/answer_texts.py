@@ -10,13 +10,13 @@ Every text goes through gettext; contact names and numbers come from the data un
 
 from __future__ import annotations
 
-import html
 import re
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import ClarifyCb
+from bot.safe_html import NAME, esc
 from knowledge.situations import Situation, Situations
 
 _THANKS = re.compile(
@@ -47,11 +47,11 @@ def smalltalk_text(text: str) -> str:
 def _contacts(s: Situation) -> list[str]:
     lines = []
     for c in s.contacts:
-        parts = [f"<b>{html.escape(c.name)}</b>"]
+        parts = [f"<b>{esc(c.name, NAME)}</b>"]
         if c.phone:
-            parts.append(f"☎ {html.escape(c.phone)}")
+            parts.append(f"☎ {esc(c.phone, NAME)}")
         if c.website:
-            parts.append(html.escape(c.website))
+            parts.append(esc(c.website, NAME))
         lines.append("• " + " · ".join(parts))
     return lines
 

@@ -1,18 +1,29 @@
-"""Callback data factories: short, typed, and checked on the server side."""
+"""Callback data factories: short, typed, and checked on the server side.
+
+Anybody can send any callback data. Every number is bounded here, so a huge or negative
+number never reaches a database column it would overflow: such data does not match its
+factory, falls through to handlers.places.unknown_button and is answered as out of date.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+Id = Annotated[int, Field(ge=0, le=2**31 - 1)]  # a row id, a district number, a question's number
+Ref = Annotated[int, Field(ge=1, lt=2**62)]  # DemandLog's random references
 
 
 class PlaceCb(CallbackData, prefix="p"):
     action: str  # map | ics | info
-    fid: int
+    fid: Id
 
 
 class PageCb(CallbackData, prefix="pg"):
-    q: int  # number of the person's question, to spot stale buttons
-    offset: int
+    q: Id  # number of the person's question, to spot stale buttons
+    offset: Id
 
 
 class ClarifyCb(CallbackData, prefix="cl"):
@@ -21,8 +32,8 @@ class ClarifyCb(CallbackData, prefix="cl"):
 
 
 class FeedbackCb(CallbackData, prefix="fb"):
-    q: int
-    rec: int  # random reference of the anonymous demand record (DemandLog)
+    q: Id
+    rec: Ref  # random reference of the anonymous demand record (DemandLog)
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -34,7 +45,7 @@ class PrivacyCb(CallbackData, prefix="pv"):
 
 
 class DistrictCb(CallbackData, prefix="d"):
-    number: int  # 0 = no home district
+    number: Id  # 0 = no home district
 
 
 class SignupCb(CallbackData, prefix="su"):
@@ -48,14 +59,14 @@ class StaffCb(CallbackData, prefix="st"):
     """A coordinator's action on a sign-up; the server checks the coordinator's areas."""
 
     action: str  # contacted | placed | not_fit | write | show
-    sid: int
+    sid: Id
 
 
 class PersonSignupCb(CallbackData, prefix="ps"):
     """The person's own actions on a stored sign-up: reply, withdraw, delete."""
 
     action: str  # reply | withdraw | delete | keep
-    sid: int = 0
+    sid: Id = 0
 
 
 class NetCb(CallbackData, prefix="n"):
@@ -69,11 +80,11 @@ class PartnerCb(CallbackData, prefix="pt"):
     """A coordinator confirms or declines a partner registration (checked server side)."""
 
     action: str  # confirm | decline
-    pid: int
+    pid: Id
 
 
 class MeetingCb(CallbackData, prefix="m"):
-    mid: int
+    mid: Id
 
 
 class BroadcastCb(CallbackData, prefix="bc"):

@@ -20,6 +20,7 @@ from bot.app import prepare
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox
 from bot.settings import SANDBOX_TOKEN, Settings
+from knowledge.exports import write_private_bytes
 
 TAG = re.compile(r"<[^>]+>")
 QUIET_S = 0.4  # the bot is done when it stays silent this long
@@ -62,10 +63,10 @@ class TerminalChat:
             )
             return
         if sent.method == "sendDocument":
-            name = (msg.get("document") or {}).get("file_name", "file")
+            name = Path((msg.get("document") or {}).get("file_name") or "file").name or "file"
             path = self.downloads / name
             if getattr(sent, "document", None):
-                path.write_bytes(sent.document)
+                write_private_bytes(path, sent.document)  # /mydata's file holds personal data
             self.console.print(f"📎 {name} → {path}")
             return
         text = plain(params.get("text") or msg.get("text") or "")  # an edit shows its own new text

@@ -94,7 +94,7 @@ async def _ask(text, batch, lat, lon, lang, now, as_json, limit, database_url) -
         if as_json:
             sys.stdout.write(json.dumps(answer.to_json(None), ensure_ascii=False, indent=2) + "\n")
         else:
-            console.print(render_answer(answer))
+            console.print(render_answer(answer), markup=False, highlight=False)  # names are not rich markup
         if questions is not None:
             return
 
@@ -158,7 +158,8 @@ def import_(
                     f"[red]Import abgebrochen, nichts geändert.[/red] {len(exc.errors)} fehlerhafte Zeile(n):"
                 )
                 for e in exc.errors:
-                    err.print(f"  Zeile {e.line}: {e.field + ': ' if e.field else ''}{e.reason}")
+                    where = f"Zeile {e.line}" if e.line else "Datei"
+                    err.print(f"  {where}: {e.field + ': ' if e.field else ''}{e.reason}", markup=False)
                 return 1
         console.print(f"{report.total} Einrichtungen: {report.created} neu, {report.updated} aktualisiert")
         return 0
@@ -171,14 +172,25 @@ def export(
     file: Annotated[Path, typer.Argument(dir_okay=False, help="Target: .csv, .geojson or .yaml")],
     database_url: Annotated[str | None, typer.Option(envvar="QUARTIER_DATABASE_URL")] = None,
 ) -> None:
-    """Export all facilities in the import format."""
-    from knowledge.facility_io import export_facilities
+    """Export all facilities in the import format (a file readable by its owner only)."""
+    from knowledge.facility_io import UnknownFileType, detect_format, export_facilities
+
+    try:
+        detect_format(file)
+    except UnknownFileType as exc:
+        err.print(f"[red]Export abgebrochen:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
 
     async def run() -> int:
         async with _ready_session(database_url) as session:
             return await export_facilities(session, file)
 
-    console.print(f"{asyncio.run(run())} Einrichtungen nach {file} geschrieben")
+    try:
+        count = asyncio.run(run())
+    except OSError as exc:
+        err.print(f"[red]Export abgebrochen:[/red] {file}: {exc.strerror or type(exc).__name__}")
+        raise typer.Exit(1) from None
+    console.print(f"{count} Einrichtungen nach {file} geschrieben")
 
 
 @app.command()
@@ -404,7 +416,12 @@ def volunteers_export(
             await signups.audit(session, None, "export", detail=f"area {area}: {len(rows)} rows via CLI")
             return write_csv(rows, out)
 
-    console.print(f"{asyncio.run(run())} Anmeldungen nach {out} geschrieben")
+    try:
+        count = asyncio.run(run())
+    except OSError as exc:
+        err.print(f"[red]Export abgebrochen:[/red] {out}: {exc.strerror or type(exc).__name__}")
+        raise typer.Exit(1) from None
+    console.print(f"{count} Anmeldungen nach {out} geschrieben (nur für Sie lesbar)")
 
 
 @app.command()

@@ -28,6 +28,7 @@ from bot.session import JsonAiohttpSession
 from bot.settings import Settings
 from handlers import setup_routers
 from knowledge.db import make_sessionmaker
+from knowledge.monitoring.scrub import Wording
 from knowledge.search import SearchEngine
 
 
@@ -51,7 +52,7 @@ def build_dispatcher(
     quiet_libraries()  # they would log what people typed (see bot.logs)
     storage = storage or make_storage(settings)
     outage = OutageMonitor()  # one per dispatcher: the log says an outage once, not per update
-    demand_log = DemandLog(make_sessionmaker(engine), outage=outage)
+    demand_log = DemandLog(make_sessionmaker(engine), outage=outage, wording=Wording.of(search))
     assistant = Assistant(search, demand_log, settings.page_size)
     dp = Dispatcher(storage=storage, assistant=assistant, settings=settings, outage=outage)
     dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine), outage))

@@ -1,8 +1,10 @@
-"""What networks look like in the chat: meetings, topics, partner requests, reports."""
+"""What networks look like in the chat: meetings, topics, partner requests, reports.
+
+A meeting's place and agenda are what a coordinator typed: they go in through
+bot.safe_html, escaped and bounded.
+"""
 
 from __future__ import annotations
-
-import html
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import MeetingCb, PartnerCb
 from bot.models import Meeting
 from bot.render import format_when
+from bot.safe_html import LINE, NAME, TEXT, esc
 from knowledge.schedules import BERLIN
 
 
@@ -27,13 +30,13 @@ def meeting_text(meeting: Meeting, district_names: dict[int, str], lang: str | N
 
     district = district_names.get(meeting.district_number, "")
     lines = [
-        "🤝 " + _("<b>Network meeting {district}</b>").format(district=html.escape(district)),
-        "📅 " + html.escape(format_when(aware(meeting.starts_at).astimezone(BERLIN), str(lang or "de"))),
+        "🤝 " + _("<b>Network meeting {district}</b>").format(district=esc(district, NAME)),
+        "📅 " + esc(format_when(aware(meeting.starts_at).astimezone(BERLIN), str(lang or "de")), LINE),
     ]
     if meeting.place_text:
-        lines.append("🏠 " + html.escape(meeting.place_text))
+        lines.append("🏠 " + esc(meeting.place_text, LINE))
     if meeting.agenda:
-        lines.append("📝 " + html.escape(meeting.agenda))
+        lines.append("📝 " + esc(meeting.agenda, TEXT))
     return "\n".join(lines)
 
 
@@ -68,5 +71,5 @@ def report_text(broadcast_id: int, report) -> str:
     if report.pending:
         lines.append(_("Still being sent: {n}").format(n=report.pending))
     for reason, n in sorted(report.failed.items()):
-        lines.append(_("Failed ({reason}): {n}").format(reason=html.escape(reason), n=n))
+        lines.append(_("Failed ({reason}): {n}").format(reason=esc(reason, LINE), n=n))
     return "\n".join(lines)

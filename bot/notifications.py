@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import html
 import logging
 from dataclasses import dataclass
 
@@ -28,6 +27,7 @@ from bot.i18n import pick_language
 from bot.models import Broadcast, Meeting, OutboxMessage, Partner, Signup
 from bot.network_texts import meeting_keyboard, meeting_text, partner_keyboard, report_text
 from bot.retry import paced_elsewhere
+from bot.safe_html import NAME, TEXT, esc
 from bot.services import demand, networks, outbox, people, signups
 from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
@@ -36,6 +36,7 @@ from bot.signup_texts import reply_keyboard, staff_card, staff_keyboard, status_
 log = logging.getLogger(__name__)
 
 
+RELAYED = 3500  # a relayed message below its header stays within one message
 NETWORK_KINDS = frozenset(
     {"broadcast", "broadcast_report", "meeting", "meeting_reminder", "partner_request", "partner_decision"}
 )
@@ -79,9 +80,8 @@ class Notifier:
         if row.kind == "signup_status":
             text = _("Your sign-up {ref}: {status}.").format(ref=signup.ref, status=status_label(p["status"]))
             if p["status"] == "placed" and signup.status_note:
-                text += "\n" + _("Note from the coordination: {note}").format(
-                    note=html.escape(signup.status_note)
-                )
+                note = esc(signup.status_note, TEXT)
+                text += "\n" + _("Note from the coordination: {note}").format(note=note)
             return Note(text, reply_keyboard(signup.id) if signup.contact_via == "bot" else None)
         if row.kind == "signup_withdrawn":
             return Note(
@@ -93,16 +93,15 @@ class Notifier:
             head = _("✉ Message from your district coordination about your sign-up {ref}:").format(
                 ref=signup.ref
             )
-            return Note(f"{head}\n\n{html.escape(p['text'])}", reply_keyboard(signup.id))
+            return Note(f"{head}\n\n{esc(p['text'], RELAYED)}", reply_keyboard(signup.id))
         if row.kind == "relay_to_staff":
             head = _("✉ Answer from the person of sign-up {ref}:").format(ref=signup.ref)
             button = InlineKeyboardButton(
                 text="✉ " + _("Write to the person"),
                 callback_data=StaffCb(action="write", sid=signup.id).pack(),
             )
-            return Note(
-                f"{head}\n\n{html.escape(p['text'])}", InlineKeyboardMarkup(inline_keyboard=[[button]])
-            )
+            markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+            return Note(f"{head}\n\n{esc(p['text'], RELAYED)}", markup)
         log.error("outbox row %s has unknown kind %s", row.id, row.kind)
         raise Permanent("unknown kind")
 
@@ -167,16 +166,17 @@ class Notifier:
             partner = await session.get(Partner, p["partner"])
             if partner is None:
                 return None
-            district = self.district_names.get(partner.district_number, "")
+            district = esc(self.district_names.get(partner.district_number, ""), NAME)
+            organisation = esc(partner.organisation, NAME)
             if kind == "partner_decision":
                 text = (
                     _("Your organisation {name} is now a confirmed partner of the network {district}.")
                     if p.get("confirmed")
                     else _("Your registration of {name} for the network {district} was not confirmed.")
                 )
-                return Note(text.format(name=html.escape(partner.organisation), district=district))
+                return Note(text.format(name=organisation, district=district))
             text = _("New partner registration for the network {district}: {name}").format(
-                district=district, name=html.escape(partner.organisation)
+                district=district, name=organisation
             )
             return Note(text, partner_keyboard(partner.id))
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
@@ -15,6 +14,7 @@ from babel.numbers import format_decimal
 
 from bot.callbacks import FeedbackCb, PageCb, PlaceCb
 from bot.i18n import RTL_LANGUAGES, translator
+from bot.safe_html import LINE, NAME, esc
 from knowledge.catalogue import category_label
 from knowledge.records import FacilityRecord
 from knowledge.search import Result
@@ -110,12 +110,16 @@ def card(result: Result, lang: str, *, details: bool = False, number: int | None
     return text
 
 
+DESCRIPTION = 1200  # with the other fields' limits a card with details stays within one message
+
+
 def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
+    """Every value of the record is imported data: each goes through `esc`, bounded."""
     _ = translator(lang)
     f = result.facility
-    e = html.escape
-    title = f"{number} · {e(f.name)}" if number is not None else e(f.name)
-    lines = [f"<b>{title}</b>", e(category_label(result.category, lang))]
+    name = esc(f.name, NAME)
+    title = f"{number} · {name}" if number is not None else name
+    lines = [f"<b>{title}</b>", esc(category_label(result.category, lang), NAME)]
     shown = result.shown_distance_m
     where = result.district_name
     if shown is not None and (result.walk_minutes or 0) <= WALK_SHOWN_UP_TO:
@@ -129,19 +133,21 @@ def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
         # beyond a walk people would take, the distance says more than an hour's walking time
         lines.append("📍 " + _("{distance} away").format(distance=format_distance(shown, lang)))
     elif result.in_district and where:
-        lines.append("📍 " + _("in {district}").format(district=e(where)))
+        lines.append("📍 " + _("in {district}").format(district=esc(where, NAME)))
     if result.in_district is False and f.district is not None:
         if shown is None and where:
-            lines.append("↪ " + _("in the neighbouring district {district}").format(district=e(where)))
+            lines.append(
+                "↪ " + _("in the neighbouring district {district}").format(district=esc(where, NAME))
+            )
         else:
             lines.append("↪ " + _("Not in the district you named: the nearest alternative."))
     if f.lat is not None and not f.location_exact:
         lines.append("⚠ " + _("Location only approximate."))
     if result.next_dates:
-        dates = ", ".join(e(format_when(d, lang, d.hour or d.minute)) for d in result.next_dates)
+        dates = ", ".join(esc(format_when(d, lang, d.hour or d.minute), LINE) for d in result.next_dates)
         lines.append("📅 " + _("Next dates: {dates}").format(dates=dates))
     if f.hours_text:
-        hours = e(f.hours_text)
+        hours = esc(f.hours_text, LINE)
         if f.hours_year and str(f.hours_year) not in f.hours_text:
             lines.append(
                 "🕒 "
@@ -150,27 +156,26 @@ def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
         else:
             lines.append("🕒 " + _("Times (please check): {hours}").format(hours=hours))
     if f.address:
-        lines.append("🏠 " + e(f.address))
+        lines.append("🏠 " + esc(f.address, LINE))
     for icon, value in (("☎", f.phone), ("✉", f.email), ("🌐", f.website)):
         if value:
-            lines.append(f"{icon} {e(value)}")
+            lines.append(f"{icon} {esc(value, LINE)}")
     if details:
         lines += _details(f, _)
     return "\n".join(_line(lang, line) for line in lines)
 
 
 def _details(f: FacilityRecord, _: Callable[[str], str]) -> list[str]:
-    e = html.escape
     out = []
     if f.operator:
-        out.append(_("Run by: {operator}").format(operator=e(f.operator)))
+        out.append(_("Run by: {operator}").format(operator=esc(f.operator, NAME)))
     if f.description:
-        out.append(e(f.description[:1500]))
+        out.append(esc(f.description, DESCRIPTION))
     if f.wheelchair is not None:
         out.append(_("Wheelchair accessible") if f.wheelchair else _("Not wheelchair accessible"))
     if f.source_url:
         first = f.source_url.split(" | ")[0]
-        out.append(_("Source: {url}").format(url=e(first)))
+        out.append(_("Source: {url}").format(url=esc(first, LINE)))
     return out
 
 

@@ -1,9 +1,14 @@
-"""Plain-text rendering of an answer for the terminal (`quartier ask`)."""
+"""Plain-text rendering of an answer for the terminal (`quartier ask`).
+
+Imported values pass through `plain` (bot.safe_html): no control characters reach the
+terminal (an escape sequence in a name would otherwise drive it), long values are cut.
+"""
 
 from __future__ import annotations
 
 from babel.dates import format_datetime
 
+from bot.safe_html import LINE, NAME, plain
 from knowledge.catalogue import category_label
 from knowledge.search import Answer
 
@@ -14,30 +19,30 @@ def render_answer(answer: Answer) -> str:
     district = answer.district
     head = f"Absicht: {answer.intent}"
     if district is not None:
-        head += f" · Stadtteil: {answer.district_names.get(district)}"
+        head += f" · Stadtteil: {plain(answer.district_names.get(district), NAME)}"
     place = answer.understanding.place
     if place.kind in ("landmark", "stop") and place.label:
-        head += f" · {'Haltestelle' if place.kind == 'stop' else 'Ort'}: {place.label}"
+        head += f" · {'Haltestelle' if place.kind == 'stop' else 'Ort'}: {plain(place.label, NAME)}"
     lines.append(head)
     if not answer.results:
         lines.append("Keine passenden Orte gefunden.")
     for i, r in enumerate(answer.results, 1):
         f = r.facility
         lines.append("")
-        lines.append(f"{i}. {f.name} – {category_label(r.category, lang)}")
+        lines.append(f"{i}. {plain(f.name, NAME)} – {plain(category_label(r.category, lang), NAME)}")
         if r.distance_m is not None:
             lines.append(f"   {r.distance_m / 1000:.1f} km, etwa {r.walk_minutes} Min. zu Fuß")
         if r.in_district is False:
             lines.append("   (nicht im genannten Stadtteil – nächstgelegene Alternative)")
         if f.address:
-            lines.append(f"   {f.address}")
+            lines.append(f"   {plain(f.address, LINE)}")
         if not f.location_exact and f.lat is not None:
             lines.append("   Lage nur ungefähr bekannt")
         for d in r.next_dates:
             lines.append(f"   Termin: {format_datetime(d, 'EEE d. MMM, HH:mm', locale='de_DE')}")
         if f.hours_text:
-            lines.append(f"   Zeiten: {f.hours_text}")
+            lines.append(f"   Zeiten: {plain(f.hours_text, LINE)}")
         for label, value in (("Tel.", f.phone), ("E-Mail", f.email), ("Web", f.website)):
             if value:
-                lines.append(f"   {label} {value}")
+                lines.append(f"   {label} {plain(value, LINE)}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""aiogram's HTTP session, sending calls without files as JSON bodies.
+"""aiogram's HTTP session, sending calls without files as JSON bodies, texts within Telegram's limits.
 
 aiogram posts every call as an urlencoded form; urlencoding a result card (about
 1,500 characters with umlauts, emoji and HTML) runs byte by byte in Python and cost
@@ -13,18 +13,20 @@ getUpdates confirms them, so one malformed update cannot stop polling for everyb
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup
 from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
+from bot.safe_html import MAX_ALERT, MAX_CAPTION, MAX_TEXT, fit
 from bot.updates import parse_batch
 
 if TYPE_CHECKING:
@@ -51,11 +53,39 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def limit_texts(bot: Bot, method: TelegramMethod[Any]) -> None:
+    """Texts and captions cut to Telegram's limits before they are sent (bot.safe_html.fit).
+
+    The renderers bound every value they put in; this is the guard for a message as a
+    whole (a card of many long fields, a long /mydata), so that no answer fails for its length.
+    """
+    if isinstance(method, AnswerCallbackQuery):
+        if method.text and len(method.text) > MAX_ALERT:
+            method.text = fit(method.text, MAX_ALERT, is_html=False)
+        return
+    for field, limit in (("text", MAX_TEXT), ("caption", MAX_CAPTION)):
+        value = getattr(method, field, None)
+        if isinstance(value, str) and 2 * len(value) > limit:
+            mode = getattr(method, "parse_mode", None)
+            if isinstance(mode, Default):
+                mode = bot.default[mode.name]
+            mode = getattr(mode, "value", mode)  # ParseMode.HTML is a str enum: its str() is its name
+            setattr(method, field, fit(value, limit, is_html=str(mode).upper() == "HTML"))
+
+
+ANSWERS_KEPT = 4096  # button presses remembered as answered: the last minutes' at most
+
+
 class JsonAiohttpSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(json_loads=_loads, json_dumps=_dumps, **kwargs)
         self._defaults: tuple[DefaultBotProperties | None, dict[str, Any]] = (None, {})
         self._confirm_through = 0  # highest update_id skipped as unparseable, confirmed by the next poll
+        self._answered: OrderedDict[str, None] = OrderedDict()
+
+    def was_answered(self, query_id: str) -> bool:
+        """Whether the bot answered this button press already (Telegram takes one answer only)."""
+        return query_id in self._answered
 
     def _default(self, bot: Bot, value: Default) -> Any:
         """A default of the bot as JSON, worked out once: DefaultBotProperties is immutable."""
@@ -119,6 +149,11 @@ class JsonAiohttpSession(AiohttpSession):
     ) -> TelegramType:
         if isinstance(method, GetUpdates) and (method.offset or 0) <= self._confirm_through:
             method.offset = self._confirm_through + 1  # aiogram moves the offset past parsed updates only
+        limit_texts(bot, method)
+        if isinstance(method, AnswerCallbackQuery):
+            self._answered[method.callback_query_id] = None
+            if len(self._answered) > ANSWERS_KEPT:
+                self._answered.popitem(last=False)
         encoded = self.encode(bot, method)
         if encoded is None:
             return await super().make_request(bot, method, timeout)

@@ -1,14 +1,17 @@
-"""What sign-ups look like in the chat: labels, summaries, notifications (all gettext)."""
+"""What sign-ups look like in the chat: labels, summaries, notifications (all gettext).
+
+What the person typed (phone, e-mail, note) and names from the data go in through
+bot.safe_html, escaped and bounded.
+"""
 
 from __future__ import annotations
-
-import html
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.callbacks import PersonSignupCb, StaffCb
 from bot.models import Signup
+from bot.safe_html import LINE, NAME, TEXT, esc
 from bot.services.signups import Draft
 
 
@@ -42,9 +45,9 @@ def hours_label(key: str | None) -> str:
 def contact_label(draft_or_signup: Draft | Signup) -> str:
     via = draft_or_signup.contact_via
     if via == "phone":
-        return _("by phone: {phone}").format(phone=html.escape(draft_or_signup.phone or ""))
+        return _("by phone: {phone}").format(phone=esc(draft_or_signup.phone, LINE))
     if via == "email":
-        return _("by e-mail: {email}").format(email=html.escape(draft_or_signup.email or ""))
+        return _("by e-mail: {email}").format(email=esc(draft_or_signup.email, LINE))
     return _("through this chat")
 
 
@@ -61,9 +64,8 @@ def status_label(status: str) -> str:
 def summary(item: Draft | Signup, district_name: str | None) -> str:
     """The sign-up's content as the person confirms it and the coordinator reads it."""
     interests = item.interests
-    e = html.escape
     lines = [
-        "🏘 " + _("District: {district}").format(district=e(district_name or _("not given"))),
+        "🏘 " + _("District: {district}").format(district=esc(district_name or _("not given"), NAME)),
         "🤝 "
         + _("Interests: {interests}").format(
             interests=", ".join(interest_label(k) for k in interests) or "–"
@@ -76,7 +78,7 @@ def summary(item: Draft | Signup, district_name: str | None) -> str:
         "☎ " + _("Contact: {how}").format(how=contact_label(item)),
     ]
     if item.note:
-        lines.append("💬 " + _("Note: {note}").format(note=e(item.note)))
+        lines.append("💬 " + _("Note: {note}").format(note=esc(item.note, TEXT)))
     return "\n".join(lines)
 
 
@@ -93,12 +95,12 @@ def staff_keyboard(signup_id: int) -> InlineKeyboardMarkup:
 
 
 def staff_card(signup: Signup, district_name: str | None, area_name: str | None) -> str:
-    head = "📝 " + _("<b>Sign-up {ref}</b>").format(ref=signup.ref)
+    head = "📝 " + _("<b>Sign-up {ref}</b>").format(ref=esc(signup.ref, NAME))
     lines = [head]
     if signup.unassigned:
         lines.append("⚠ " + _("No coordinator is set up for this district: please take it on or pass it on."))
     if area_name:
-        lines.append(_("Planning area: {area}").format(area=html.escape(area_name)))
+        lines.append(_("Planning area: {area}").format(area=esc(area_name, NAME)))
     lines.append(_("Status: {status}").format(status=status_label(signup.status)))
     lines.append(summary(signup, district_name))
     return "\n".join(lines)

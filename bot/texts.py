@@ -39,9 +39,9 @@ def privacy_text() -> str:
             _("I store only your Telegram number, your language and, if you tell me, your home district."),
             _(
                 "Your questions are counted anonymously per district to show where offers are missing; "
-                "they are never stored with your name or number. When nothing was found, the question's "
-                "wording is kept without numbers or addresses for 90 days. "
-                "The button below stops the counting."
+                "they are never stored with your name or number. When nothing was found, only the words of "
+                "the question that I know (kinds of places, districts) are kept for 90 days: never names, "
+                "addresses, numbers or anything about health or belief. The button below stops the counting."
             ),
             _("Shared locations are used for the answer only and are not stored."),
             _(

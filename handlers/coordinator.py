@@ -19,6 +19,7 @@ from bot.callbacks import StaffCb
 from bot.filters import TEXT, private_only
 from bot.handlers_links import INVITE_PREFIX
 from bot.models import Person
+from bot.safe_html import NAME, esc
 from bot.services import signups
 from bot.services.assistant import Assistant
 from bot.settings import Settings
@@ -47,7 +48,7 @@ async def redeem(
         _(
             "Welcome! You are now a coordinator for the planning area {area}. "
             "New sign-ups reach you here; /inbox lists the open ones."
-        ).format(area=name)
+        ).format(area=esc(name, NAME))
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import private_only
 from bot.models import Person
+from bot.safe_html import NAME, esc, fit
 from bot.services import monitoring
 from bot.settings import Settings
 from handlers.sending import staff_only
@@ -33,20 +33,18 @@ async def stats(
     )
     lines = [
         _("<b>Questions of the last {days} days</b>").format(days=DAYS),
-        _("Cells from fewer than 5 questions are shown as {suppressed}.").format(
-            suppressed=html.escape(SUPPRESSED)
-        ),
+        _("Cells from fewer than 5 questions are shown as {suppressed}.").format(suppressed=esc(SUPPRESSED)),
     ]
     for row in figures.rows:
         lines.append(
             _("{district}: {questions} questions, {share} without a place nearby; most missed: {top}").format(
-                district=html.escape(row["district"]),
-                questions=html.escape(str(row["questions"])),
-                share=html.escape(str(_or_dash(row["share_without_nearby_answer"]))),
-                top=html.escape(row["top_unmet_categories"] or "–"),
+                district=esc(row["district"], NAME),
+                questions=esc(row["questions"]),
+                share=esc(_or_dash(row["share_without_nearby_answer"])),
+                top=esc(row["top_unmet_categories"] or "–"),
             )
         )
-    await message.answer("\n".join(lines)[:4000])
+    await message.answer(fit("\n".join(lines)))
     png = await asyncio.to_thread(monitoring.demand_map, figures, i18n_lang)
     await message.answer_photo(BufferedInputFile(png, filename="nachfrage.png"))
 

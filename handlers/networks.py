@@ -20,6 +20,7 @@ from bot.callbacks import BroadcastCb, MeetingCb, NetCb, PartnerCb
 from bot.filters import TEXT, Magic, private_only
 from bot.models import Person
 from bot.network_texts import topic_label
+from bot.safe_html import NAME, esc, plain
 from bot.services import networks, signups
 from bot.services.assistant import Assistant
 from bot.services.networks import TOPICS, Audience
@@ -63,7 +64,9 @@ async def _subscriptions_view(session: AsyncSession, person: Person, assistant: 
         [
             _("<b>Your district networks</b>"),
             _("You get the network's meeting dates and the coordination's news. Tap to follow or stop."),
-            _("Following: {networks}").format(networks=", ".join(sorted(names[d] for d in districts)) or "–"),
+            _("Following: {networks}").format(
+                networks=", ".join(sorted(esc(names[d], NAME) for d in districts)) or "–"
+            ),
             _("Topics (none chosen = all): {topics}").format(
                 topics=", ".join(topic_label(t) for t in sorted(topics)) or "–"
             ),
@@ -109,8 +112,11 @@ async def net_button(
     state: FSMContext,
 ) -> None:
     try:
-        if callback_data.action == "district" and callback_data.value.isdigit():
-            await networks.toggle_district(session, person, int(callback_data.value))
+        if callback_data.action == "district":
+            number = int(callback_data.value) if callback_data.value.isdecimal() else None
+            if number not in assistant.engine.district_names:  # forged: "n:district:99999999999"
+                raise signups.Refused("district")
+            await networks.toggle_district(session, person, number)
         elif callback_data.action == "topic":
             await networks.toggle_topic(session, person, callback_data.value)
         elif callback_data.action == "partner":
@@ -148,7 +154,7 @@ async def partner_name(
     await networks.register_partner(session, person, name, district)
     await message.answer(
         _("Thank you! The coordination of {district} will confirm {name} as a partner.").format(
-            district=assistant.engine.district_names[district], name=name
+            district=esc(assistant.engine.district_names[district], NAME), name=esc(name, NAME)
         )
     )
 
@@ -178,8 +184,11 @@ async def meeting_calendar(
     if meeting is None:
         await stale_button(query)
         return
-    name = _("Network meeting {district}").format(
-        district=assistant.engine.district_names.get(meeting.district_number, "")
+    name = plain(  # the calendar's title: plain text, escaped by the calendar library
+        _("Network meeting {district}").format(
+            district=assistant.engine.district_names.get(meeting.district_number, "")
+        ),
+        NAME,
     )
     data = facility_calendar(
         name=name,
@@ -329,7 +338,7 @@ async def _show_audience(target, session, state, person, settings, assistant, *,
         _("Networks: {networks}").format(
             networks=_("all of Karlsruhe")
             if audience.city_wide
-            else ", ".join(names[d] for d in audience.districts) or "–"
+            else ", ".join(esc(names[d], NAME) for d in audience.districts) or "–"
         ),
         _("Topic: {topic}").format(topic=topic_label(audience.topic) if audience.topic else "–"),
         _("Partners only: {yes}").format(yes=_("yes") if audience.partners_only else _("no")),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ClarifyCb, FeedbackCb, PageCb, PlaceCb
 from bot.models import Person
+from bot.safe_html import NAME, esc, plain
 from bot.services.assistant import Assistant
 from handlers.sending import send_all, stale_button
 
@@ -21,7 +25,10 @@ async def show_map(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
         return
     await query.answer()
     await query.message.answer_venue(
-        latitude=f.lat, longitude=f.lon, title=f.name[:100], address=assistant.venue_address(f)[:200]
+        latitude=f.lat,
+        longitude=f.lon,
+        title=plain(f.name, 100) or "Karlsruhe",
+        address=assistant.venue_address(f)[:200],
     )
 
 
@@ -36,7 +43,7 @@ async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
         return
     await query.answer()
     await query.message.answer_document(
-        document, caption=_("Dates for your calendar: {name}").format(name=f.name[:900])
+        document, caption=_("Dates for your calendar: {name}").format(name=esc(f.name, NAME))
     )
 
 
@@ -61,7 +68,9 @@ async def _answer_again(
 ) -> None:
     """The kept question answered again (another page, a chosen reading) under the pressed message."""
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        with contextlib.suppress(TelegramBadRequest):  # already gone: nothing to take away
+            await query.message.edit_reply_markup(reply_markup=None)
     reply = await assistant.ask(
         session, data.get("text") or "", lang, q=q, lat=data.get("lat"), lon=data.get("lon"), **options
     )
@@ -77,9 +86,14 @@ async def more(
     i18n_lang: str,
 ) -> None:
     data = await state.get_data()
-    if data.get("q") != callback_data.q or callback_data.offset < 0:
+    if data.get("q") != callback_data.q:
         await stale_button(query)
         return
+    if callback_data.offset <= int(data.get("shown") or 0):
+        # the same "more" pressed again (a double tap, a replayed update): the page is there
+        await query.answer(_("These results are already shown above."))
+        return
+    await state.update_data(shown=callback_data.offset)
     await _answer_again(
         query,
         data,

@@ -26,7 +26,7 @@ async def next_question(
     """Remember the question for paging; its number makes older buttons recognisable."""
     data = await state.get_data()
     q = int(data.get("q", 0)) + 1
-    await state.update_data(q=q, text=text[:MAX_QUESTION], lat=lat, lon=lon, situation=None)
+    await state.update_data(q=q, text=text[:MAX_QUESTION], lat=lat, lon=lon, situation=None, shown=0)
     return q
 
 

@@ -14,6 +14,7 @@ from bot import keyboards
 from bot.callbacks import DistrictCb, LanguageCb, PrivacyCb
 from bot.filters import button, private_only
 from bot.models import Person
+from bot.safe_html import NAME, esc
 from bot.services import people
 from bot.services.assistant import Assistant, help_text
 from bot.texts import about_text, privacy_text
@@ -84,7 +85,7 @@ async def district_chosen(
     else:
         name = assistant.engine.district_names[number]
         await query.message.answer(
-            _("Saved: {district}. Just ask me what you are looking for.").format(district=name)
+            _("Saved: {district}. Just ask me what you are looking for.").format(district=esc(name, NAME))
         )
 
 

@@ -27,6 +27,7 @@ from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
 from bot.filters import LOCATION, TEXT, button, private_only
 from bot.models import Person
+from bot.safe_html import NAME, esc, fit
 from bot.services import erasure, networks, signups
 from bot.services.assistant import Assistant
 from bot.services.contact import normalise_email, normalise_phone
@@ -298,7 +299,9 @@ async def on_button(
             _(
                 "Thank you! Your sign-up <b>{ref}</b> has been sent to the district coordination of "
                 "{district}. They will answer you here. /mydata shows what is stored, /withdraw withdraws it."
-            ).format(ref=signup.ref, district=assistant.engine.district_names.get(draft.district, ""))
+            ).format(
+                ref=signup.ref, district=esc(assistant.engine.district_names.get(draft.district, ""), NAME)
+            )
         )
         return
     await stale_button(query)
@@ -371,23 +374,27 @@ async def my_data(message: Message, session: AsyncSession, person: Person, assis
     data.update(await networks.my_network_data(session, person))
     lines = [_("<b>What I store about you</b>")]
     lines.append(
-        _("Language: {language}").format(language=person.language or person.telegram_language or "–")
+        _("Language: {language}").format(
+            language=esc(person.language or person.telegram_language or "–", NAME)
+        )
     )
     home = (
         assistant.engine.district_names.get(person.home_district_number)
         if person.home_district_number
         else None
     )
-    lines.append(_("Home district: {district}").format(district=home or "–"))
+    lines.append(_("Home district: {district}").format(district=esc(home or "–", NAME)))
     rows = await signups.signups_of(session, person)
     if not rows:
         lines.append(_("No sign-ups."))
     for s in rows:
         name = assistant.engine.district_names.get(s.district_number) if s.district_number else None
         lines.append("")
-        lines.append(_("<b>Sign-up {ref}</b> ({status})").format(ref=s.ref, status=status_label(s.status)))
+        lines.append(
+            _("<b>Sign-up {ref}</b> ({status})").format(ref=esc(s.ref, NAME), status=status_label(s.status))
+        )
         lines.append(summary(s, name))
-    await message.answer("\n".join(lines)[:4000])
+    await message.answer(fit("\n".join(lines)))
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await message.answer_document(
         BufferedInputFile(payload, filename="my-data.json"), caption=_("All of it as a file (JSON).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from icalendar import Calendar, Event
 
@@ -10,6 +11,7 @@ from knowledge.schedules import BERLIN
 
 PRODID = "-//Quartiersassistent Karlsruhe//DE"
 DEFAULT_MINUTES = 60
+URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
 
 
 def _is_date_only(start: dt.datetime, minutes: int | None) -> bool:
@@ -28,7 +30,14 @@ def facility_calendar(
     uid_prefix: str,
     now: dt.datetime,
 ) -> bytes:
-    """One VEVENT per occurrence, times in Europe/Berlin with a VTIMEZONE."""
+    """One VEVENT per occurrence, times in Europe/Berlin with a VTIMEZONE.
+
+    Any text may come in (imported names, what a coordinator typed): the name and the
+    address are made one line (icalendar refuses a line break in the calendar's name), a
+    web address that is not one is left out.
+    """
+    name = " ".join(name.split()) or "Termin"
+    address = " ".join(address.split()) if address else None
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -50,7 +59,7 @@ def facility_calendar(
             event.add("location", address)
         if description:
             event.add("description", description)
-        if url:
+        if url and URL.fullmatch(url):  # a web address of one line, or none at all
             event.add("url", url)
         cal.add_component(event)
     cal.add_missing_timezones()

@@ -4,6 +4,16 @@ Every row is validated before anything is written; one bad row stops the import
 and the error list names each bad row with its line and reason. Writing happens in
 one transaction that is rolled back on any failure, so a failed import changes
 nothing. Export writes the same fields back, so export -> import is a round trip.
+
+A file is refused with one named error, never a traceback, when it is of an unknown type,
+larger than its format's limit (YAML: 5 MiB), nested deeper than `MAX_DEPTH`, uses YAML
+aliases (a 533-byte "billion laughs" document would otherwise expand to gigabytes), or
+has the wrong shape (a GeoJSON feature that is not an object, coordinates that are not
+two numbers, a mapping where a value belongs). A row is refused, with its line and
+field, for a name longer than `MAX_NAME` or a value longer than `MAX_FIELD` characters,
+and for a value a spreadsheet would run as a formula (starting with = + - @, a tab or
+a carriage return; phone numbers and plain numbers may start with + or -). Our own
+exports put an apostrophe before such cells (knowledge.exports), which an import removes.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from knowledge.catalogue import CATEGORY_KEYS, TARGET_GROUP_KEYS
+from knowledge.exports import dict_writer, unescape_cell, write_private_text
 from knowledge.geo import Area
 from knowledge.hours import parse_hours
 from knowledge.models import Contact, District, Facility, Offer, Schedule
@@ -60,6 +71,14 @@ FIELDS = [
 LIST_FIELDS = ("extra_categories", "languages", "target_groups")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 POSTCODE_RE = re.compile(r"^\d{5}$")
+NUMBER_OR_PHONE_RE = re.compile(r"^[+-]?[\d\s()/.-]+$")  # "+49 721 133-5101", "-0.5"
+DIGITS_RE = re.compile(r"^[0-9]+$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # NUL, lone surrogates, ...
+FORMULA_ALWAYS = ("=", "@", "\t", "\r")
+MAX_NAME = 200
+MAX_FIELD = 2000
+MAX_DEPTH = 20  # nesting of YAML or JSON: a facility needs four levels
+MAX_BYTES = {"csv": 50 * 2**20, "geojson": 50 * 2**20, "yaml": 5 * 2**20}
 TRUE = {"ja", "yes", "true", "1", "wahr", "y", "j"}
 FALSE = {"nein", "no", "false", "0", "falsch", "n"}
 
@@ -67,12 +86,17 @@ Geocoder = Callable[[str | None, str | None, int | None], Location | None]
 
 
 class ImportErrorRow(NamedTuple):
-    line: int
+    line: int  # 0: the file as a whole
     field: str | None
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.field + ': ' if self.field else ''}{self.reason}"
+        where = f"line {self.line}" if self.line else "file"
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.reason}"
+
+
+def _file_error(reason: str, line: int = 0) -> ImportFailed:
+    return ImportFailed([ImportErrorRow(line, None, reason)])
 
 
 class ImportFailed(Exception):
@@ -89,6 +113,10 @@ class ImportReport:
     deleted: int = 0
 
 
+class UnknownFileType(ValueError):
+    pass
+
+
 def detect_format(path: Path | str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
@@ -97,7 +125,7 @@ def detect_format(path: Path | str) -> str:
         return "geojson"
     if suffix in (".yaml", ".yml"):
         return "yaml"
-    raise ValueError(f"unknown file type {suffix!r}: use .csv, .geojson or .yaml")
+    raise UnknownFileType(f"unknown file type {suffix or '(none)'!r}: use .csv, .geojson or .yaml")
 
 
 def slugify(text: str) -> str:
@@ -116,46 +144,128 @@ def _decode(raw: bytes) -> str:
 
 def _csv_rows(text: str) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(text))
-    missing = {"name", "category"} - set(reader.fieldnames or ())
-    if missing:
-        raise ImportFailed([ImportErrorRow(1, None, f"missing columns: {', '.join(sorted(missing))}")])
     rows = []
-    for row in reader:
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-            continue
-        # the reader's line_num is the last physical line of the record
-        rows.append((reader.line_num, {k: v for k, v in row.items() if k is not None}))
+    try:
+        missing = {"name", "category"} - set(reader.fieldnames or ())
+        if missing:
+            raise _file_error(f"missing columns: {', '.join(sorted(missing))}", 1)
+        for row in reader:
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            # the reader's line_num is the last physical line of the record
+            rows.append((reader.line_num, {k: v for k, v in row.items() if k is not None}))
+    except csv.Error as exc:
+        raise _file_error(f"not valid CSV: {exc}", reader.line_num or 1) from exc
     return rows
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` nests no deeper than `limit` lists and objects (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return False
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return True
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _geojson_rows(text: str) -> list[tuple[int, dict]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed([ImportErrorRow(exc.lineno, None, f"not valid JSON: {exc.msg}")]) from exc
+        raise _file_error(f"not valid JSON: {exc.msg}", exc.lineno) from exc
+    except RecursionError as exc:
+        raise _file_error(f"nested deeper than {MAX_DEPTH} levels") from exc
+    if not _depth(data):
+        raise _file_error(f"nested deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ImportFailed([ImportErrorRow(1, None, "not a GeoJSON FeatureCollection")])
+        raise _file_error("not a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if features is None:
+        features = []
+    if not isinstance(features, list):
+        raise _file_error("'features' must be a list of features")
     rows = []
-    for i, feature in enumerate(data.get("features") or [], 1):
-        props = dict(feature.get("properties") or {})
+    for i, feature in enumerate(features, 1):
+        if not isinstance(feature, dict) or feature.get("type", "Feature") != "Feature":
+            rows.append((i, {"_type_error": "each feature must be a GeoJSON Feature object"}))
+            continue
+        props = feature.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            rows.append((i, {"_type_error": "'properties' must be an object"}))
+            continue
+        props = dict(props)
         geom = feature.get("geometry")
-        if geom and geom.get("type") == "Point":
-            props["lon"], props["lat"] = geom["coordinates"][:2]
-        elif geom:
-            props["_geometry_error"] = f"geometry must be a Point, not {geom.get('type')}"
+        if geom is None:
+            pass
+        elif not isinstance(geom, dict):
+            props["_geometry_error"] = "geometry must be an object"
+        elif geom.get("type") != "Point":
+            props["_geometry_error"] = f"geometry must be a Point, not {str(geom.get('type'))[:40]!r}"
+        else:
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list) or len(coords) < 2 or not all(map(_number, coords[:2])):
+                props["_geometry_error"] = "Point coordinates must be [longitude, latitude] numbers"
+            else:
+                props["lon"], props["lat"] = coords[:2]
         rows.append((i, props))
     return rows
 
 
+class _Refused(yaml.YAMLError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+class _ImportLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases and with a nesting limit.
+
+    An alias makes one node appear many times: nine lines of anchors and aliases (533
+    bytes) name a billion strings. A facility list never needs them, so the first alias
+    stops the import before anything is built; so does nesting deeper than MAX_DEPTH.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            line = self.peek_event().start_mark.line + 1
+            raise _Refused(line, "YAML aliases (*name) are not allowed in an import")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise _Refused(line, f"nested deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _yaml_rows(text: str) -> list[tuple[int, dict]]:
+    loader = _ImportLoader(text)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        raise _file_error(exc.reason, exc.line) from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ImportFailed([ImportErrorRow(mark.line + 1 if mark else 1, None, "not valid YAML")]) from exc
+        raise _file_error("not valid YAML", mark.line + 1 if mark else 0) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict) or not isinstance(data.get("facilities"), list):
-        raise ImportFailed([ImportErrorRow(1, None, "expected a mapping with a 'facilities' list")])
+        raise _file_error("expected a mapping with a 'facilities' list", 1)
     items = next(v for k, v in node.value if k.value == "facilities").value
     rows = []
     for item_node, item in zip(items, data["facilities"], strict=True):
@@ -167,9 +277,19 @@ def _yaml_rows(text: str) -> list[tuple[int, dict]]:
 
 
 def read_rows(path: Path | str, fmt: str | None = None) -> list[tuple[int, dict]]:
-    fmt = fmt or detect_format(path)
-    text = _decode(Path(path).read_bytes())
-    return {"csv": _csv_rows, "geojson": _geojson_rows, "yaml": _yaml_rows}[fmt](text)
+    """The rows of an import file with their lines; ImportFailed names what is wrong with the file."""
+    try:
+        fmt = fmt or detect_format(path)
+    except UnknownFileType as exc:
+        raise _file_error(str(exc)) from None
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES[fmt]:
+            raise _file_error(f"file too large: {size:,} bytes, at most {MAX_BYTES[fmt]:,} for {fmt}")
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise _file_error(f"cannot read the file: {exc.strerror or type(exc).__name__}") from None
+    return {"csv": _csv_rows, "geojson": _geojson_rows, "yaml": _yaml_rows}[fmt](_decode(raw))
 
 
 # -- validation ----------------------------------------------------------------------
@@ -186,6 +306,55 @@ def _list(value: Any) -> list[str]:
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     return [v.strip() for v in str(value).split(";") if v.strip()]
+
+
+SCALARS = (str, int, float, bool, dt.date)
+
+
+def _shown(value: Any) -> str:
+    """A refused value in an error line: quoted, and short enough to read."""
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def _formula(text: str) -> str | None:
+    """Why a spreadsheet would run `text` as a formula, or None."""
+    signed = text.startswith(("+", "-")) and not NUMBER_OR_PHONE_RE.match(text)
+    if text.startswith(FORMULA_ALWAYS) or signed:
+        return f"starts with {text[0]!r}, which a spreadsheet would run as a formula"
+    return None
+
+
+def _field(field: str, value: Any) -> tuple[Any, str | None]:
+    """A raw value of `field` as text (a list for list fields), or the reason it is refused."""
+    if value is None:
+        return ([] if field in LIST_FIELDS else None), None
+    if isinstance(value, dict):
+        return None, "expected a value, not a mapping"
+    if isinstance(value, list | tuple):
+        if field not in LIST_FIELDS:
+            return None, "expected a single value, not a list"
+        if not all(isinstance(v, SCALARS) for v in value):
+            return None, "expected a list of values"
+        items = [str(v) for v in value]
+    elif not isinstance(value, SCALARS):
+        return None, f"unexpected {type(value).__name__}"
+    else:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        items = text.split(";") if field in LIST_FIELDS else [text]
+    items = [unescape_cell(i.strip()).strip() for i in items]
+    limit = MAX_NAME if field == "name" else MAX_FIELD
+    total = sum(map(len, items)) + max(0, len(items) - 1)
+    if total > limit:
+        return None, f"longer than {limit} characters ({total})"
+    for item in items:
+        if CONTROL_RE.search(item):
+            return None, "contains control characters or broken text"
+        if reason := _formula(item):
+            return None, reason
+    if field in LIST_FIELDS:
+        return [i for i in items if i], None
+    return items[0] or None, None
 
 
 @dataclass(slots=True)
@@ -205,7 +374,13 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
         if key in raw:
             fail("geometry" if key == "_geometry_error" else None, raw[key])
             return None
-    row = {f: raw.get(f) for f in FIELDS}
+    row: dict[str, Any] = {}
+    for f in FIELDS:
+        row[f], reason = _field(f, raw.get(f))
+        if reason:
+            fail(f, reason)
+    if len(errors) > bad:
+        return None
     name = _text(row["name"])
     if not name:
         fail("name", "missing name")
@@ -213,21 +388,21 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
     if not category:
         fail("category", "missing category")
     elif category not in CATEGORY_KEYS:
-        fail("category", f"unknown category {category!r}")
+        fail("category", f"unknown category {_shown(category)}")
     extra = _list(row["extra_categories"])
     for c in extra:
         if c not in CATEGORY_KEYS:
-            fail("extra_categories", f"unknown category {c!r}")
+            fail("extra_categories", f"unknown category {_shown(c)}")
     groups = _list(row["target_groups"])
     for g in groups:
         if g not in TARGET_GROUP_KEYS:
-            fail("target_groups", f"unknown target group {g!r}")
+            fail("target_groups", f"unknown target group {_shown(g)}")
     district = None
     if _text(row["district"]):
         raw_d = _text(row["district"])
-        district = int(raw_d) if raw_d.isdigit() else ctx.by_name.get(fold(raw_d))
+        district = int(raw_d) if DIGITS_RE.match(raw_d) else ctx.by_name.get(fold(raw_d))
         if district not in ctx.districts:
-            fail("district", f"unknown district {raw_d!r}")
+            fail("district", f"unknown district {_shown(raw_d)}")
             district = None
     lat, lon = _text(row["lat"]), _text(row["lon"])
     point = None
@@ -248,40 +423,40 @@ def _clean(line: int, raw: dict, ctx: _Context, errors: list[ImportErrorRow]) ->
     email = _text(row["email"])
     # several addresses may share the field ("a@x.de / b@x.de"); each must be one
     if email and not all(EMAIL_RE.match(e.strip()) for e in re.split(r"\s*[/;,]\s*|\s+", email) if e.strip()):
-        fail("email", f"not an e-mail address: {email!r}")
+        fail("email", f"not an e-mail address: {_shown(email)}")
     website = _text(row["website"])
     if website:
         if website.lower().startswith("www."):
             website = "https://" + website
         if not re.match(r"^https?://\S+\.\S+", website, re.IGNORECASE):
-            fail("website", f"not a web address: {website!r}")
+            fail("website", f"not a web address: {_shown(website)}")
     if number and len(number) > 20:
         fail("house_number", "house number longer than 20 characters")
     if len(_text(row["slug"]) or "") > 160:
         fail("slug", "slug longer than 160 characters")
     confidence = _text(row["confidence"])
     if confidence and confidence not in ("high", "medium", "low"):
-        fail("confidence", f"expected high, medium or low, got {confidence!r}")
+        fail("confidence", f"expected high, medium or low, got {_shown(confidence)}")
     postcode = _text(row["postcode"])
     if postcode and not POSTCODE_RE.match(postcode):
-        fail("postcode", f"not a postcode: {postcode!r}")
+        fail("postcode", f"not a postcode: {_shown(postcode)}")
     wheelchair = _text(row["wheelchair"])
     if wheelchair is not None:
         low = wheelchair.lower()
         if low not in TRUE | FALSE:
-            fail("wheelchair", f"expected ja/nein, got {wheelchair!r}")
+            fail("wheelchair", f"expected ja/nein, got {_shown(wheelchair)}")
         wheelchair = low in TRUE
     hours_year = _text(row["hours_year"])
     if hours_year is not None:
-        if not hours_year.isdigit():
-            fail("hours_year", f"not a year: {hours_year!r}")
-        hours_year = int(hours_year) if hours_year.isdigit() else None
+        if not DIGITS_RE.match(hours_year) or len(hours_year) > 4:
+            fail("hours_year", f"not a year: {_shown(hours_year)}")
+        hours_year = int(hours_year) if DIGITS_RE.match(hours_year) and len(hours_year) <= 4 else None
     last_verified = _text(row["last_verified"])
     if last_verified is not None:
         try:
             last_verified = dt.date.fromisoformat(last_verified)
         except ValueError:
-            fail("last_verified", f"not an ISO date: {last_verified!r}")
+            fail("last_verified", f"not an ISO date: {_shown(last_verified)}")
     if len(errors) > bad:
         return None
     if point is not None:
@@ -471,7 +646,7 @@ def render_rows(rows: list[dict[str, Any]], fmt: str) -> str:
     """The text of an export file in one of the three formats."""
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+        writer = dict_writer(buf, FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
         return buf.getvalue()
@@ -492,5 +667,5 @@ async def export_facilities(session: AsyncSession, path: Path | str, fmt: str | 
     facilities = (await session.scalars(select(Facility).order_by(Facility.slug))).all()
     names = {d.number: d.name for d in (await session.scalars(select(District))).all()}
     rows = [_export_row(f, names) for f in facilities]
-    await asyncio.to_thread(Path(path).write_text, render_rows(rows, fmt), encoding="utf-8")
+    await asyncio.to_thread(write_private_text, path, render_rows(rows, fmt))
     return len(rows)

@@ -42,7 +42,7 @@ UNIFORM_FLOOR = 1e-4
 CATALOGUE_INTENT_WEIGHT = 2.0
 CRISIS_CUE = 0.9  # one crisis phrase, matched exactly or with a typo, is enough
 # below this confidence, or with a runner-up this close, the bot asks before it answers
-ASK_BELOW = 0.45
+ASK_BELOW = 0.5  # less than even odds for the best reading: ask
 ASK_MARGIN = 0.12
 # a situation is taken only with at least this confidence; otherwise the catalogue's words decide
 TAKE_FROM = 0.3

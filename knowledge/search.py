@@ -50,6 +50,7 @@ CLEAR_RATIO = 0.8  # ... and the next kind at most this share of it
 # question long enough to describe a situation ("Ich könnte im Elterncafé Nähkurse geben")
 OVERRIDE_NAMED = 0.8
 LONG_QUESTION = 6
+NOT_A_SEARCH_SURE = 0.5  # below, "not a search" needs a cue of its own besides the model's guess
 LANGUAGE_SURE = 0.8  # the model's language guess is used from this probability ...
 MIN_WORDS_FOR_LANGUAGE = 2  # ... with at least this many words that are not names of places
 SCAN_POOL = 150  # up to this many places of the asked kinds, nearest by measuring each (no grid)
@@ -445,6 +446,14 @@ class SearchEngine:
                 and self.names.lookup(u.content)
             ):
                 u.unsure = True  # "La Vie": the name of a place, not small talk
+                return
+            if (
+                forced is None
+                and s.intent in ("help", "smalltalk")
+                and not reading.evidence.get(s.key)
+                and reading.confidence < NOT_A_SEARCH_SURE
+            ):
+                u.unsure = True  # "Hilfe für meine Frau …": a weak guess never turns a need away
                 return
             if named and forced is None and (s.intent in ("help", "smalltalk") or not sure):
                 # "Familienzentrum Neureut", "citizens' association Daxlanden": a search for that

@@ -43,6 +43,14 @@ def tokens(text: str) -> list[str]:
     return [fold_word(t) for t in _NON_WORD.split(text.replace("_", " ")) if t]
 
 
+_WORD = re.compile(r"[^\W_]+(?:['’\u02bc][^\W_]+)*")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where the words of a text are, inner apostrophes kept; `tokens(text[a:b])` folds each one."""
+    return [m.span() for m in _WORD.finditer(text)]
+
+
 def fold(text: str) -> str:
     """Folded text with single spaces between tokens."""
     return " ".join(tokens(text))

@@ -6,7 +6,6 @@ Handlers stay thin: they parse the update, call this service and send what it re
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from bot import render
 from bot.answer_texts import clarify_message, out_of_scope_text, smalltalk_text
 from bot.callbacks import MeetingCb
 from bot.network_texts import meeting_text
+from bot.safe_html import LINE, NAME, esc, filename, plain
 from bot.services import networks
 from bot.services.demand import DemandLog
 from knowledge.calendar import facility_calendar
@@ -149,13 +149,13 @@ class Assistant:
                 "District network meetings are announced by the district coordination. "
                 "Ask them for the next date:"
             )
-        labels = [html.escape(load_catalogue().label(k, lang)) for k in answer.categories[:2]]
+        labels = [esc(load_catalogue().label(k, lang), NAME) for k in answer.categories[:2]]
         if labels and where:
-            return _("{what} near {where}:").format(what=" / ".join(labels), where=html.escape(where))
+            return _("{what} near {where}:").format(what=" / ".join(labels), where=esc(where, NAME))
         if labels:
             return _("{what}:").format(what=" / ".join(labels))
         if where:
-            return _("Offers in and near {where}:").format(where=html.escape(where))
+            return _("Offers in and near {where}:").format(where=esc(where, NAME))
         return _("Offers near you:") if u.place.has_point else _("What I found:")
 
     def _meetings(self, meetings: list, lang: str) -> Outgoing:
@@ -187,25 +187,28 @@ class Assistant:
         occurrences = self.engine.occurrences(f, self.now(), count)
         if not occurrences:
             return None
-        data = facility_calendar(
-            name=f.name,
-            address=f.address,
-            description=f.hours_text,
-            url=f.website,
+        data = facility_calendar(  # plain values: the calendar library escapes for the file format
+            name=plain(f.name, NAME),
+            address=plain(f.address, LINE) if f.address else None,
+            description=plain(f.hours_text, LINE) if f.hours_text else None,
+            url=plain(f.website, LINE) if f.website else None,
             occurrences=occurrences,
             uid_prefix=f.slug,
             now=self.now(),
         )
-        return BufferedInputFile(data, filename=f"{f.slug[:60]}.ics")
+        # an imported slug may hold anything ("Kita & Co", "../x"): the name is made of it
+        return BufferedInputFile(data, filename=filename(f.slug or f.name, ".ics"))
 
     def venue_address(self, f: FacilityRecord) -> str:
+        """A venue's address line: plain text (no HTML), bounded."""
         if f.address:
-            return f.address
+            return plain(f.address, LINE)
         district = self.engine.district_names.get(f.district) if f.district else None
-        return (
+        return plain(
             _("Karlsruhe-{district} (approximate location)").format(district=district)
             if district
-            else "Karlsruhe"
+            else "Karlsruhe",
+            LINE,
         )
 
     # -- menus --------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """Anonymous evidence of need: what was asked where, never who asked.
 
-The wording is kept only when nothing was found (scrubbed of numbers, addresses and
-links, shortened) and erased after a retention period; people can opt out in /privacy.
+The wording is kept only when nothing was found, and then only the words the assistant's
+own vocabulary knows: catalogue words, district and place names, common function words of
+the six languages; everything else is masked ("…"), special-category words (health,
+religion, sexuality, origin, politics: Art. 9 GDPR) are masked even when known, and when no
+useful word is left no wording is kept at all (the rule in full: knowledge.monitoring.scrub).
+So no name, address or diagnosis is stored. The wording is erased after a retention
+period; people can opt out in /privacy.
 """
 
 from __future__ import annotations
@@ -19,14 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.outage import DATABASE, OutageMonitor
 from knowledge.models import DemandRecord
-from knowledge.monitoring.scrub import scrub
+from knowledge.monitoring.scrub import Wording
 from knowledge.schedules import BERLIN
 from knowledge.search import Answer
 
 log = logging.getLogger(__name__)
 
 
-def row_values(answer: Answer, text: str | None) -> dict[str, Any]:
+def row_values(answer: Answer, text: str | None, wording: Wording | None = None) -> dict[str, Any]:
+    """The anonymous row of one answer; without a `wording` no words of the question are kept."""
     u = answer.understanding
     nearest = next((r.distance_m for r in answer.results if r.distance_m is not None), None)
     return dict(
@@ -39,7 +45,7 @@ def row_values(answer: Answer, text: str | None) -> dict[str, Any]:
         results=answer.total,
         nearest_m=None if nearest is None else round(nearest),
         not_helpful=False,
-        text=scrub(text) if text and answer.total == 0 else None,
+        text=wording.keep(text) if wording is not None and text and answer.total == 0 else None,
     )
 
 
@@ -74,9 +80,11 @@ class DemandLog:
         batch: int = 500,
         backlog: int = 50_000,
         outage: OutageMonitor | None = None,
+        wording: Wording | None = None,
     ):
         self.sessionmaker = sessionmaker
         self.outage = outage
+        self.wording = wording
         self.flush_seconds, self.batch, self.backlog = flush_seconds, batch, backlog
         self.pending: dict[int, dict[str, Any]] = {}
         self._writing: dict[int, dict[str, Any]] = {}
@@ -88,7 +96,7 @@ class DemandLog:
 
     def add(self, answer: Answer, text: str | None = None) -> int:
         ref = next(self._refs)
-        self.pending[ref] = {**row_values(answer, text), "ref": ref}
+        self.pending[ref] = {**row_values(answer, text, self.wording), "ref": ref}
         if len(self.pending) >= self.batch:
             self._full.set()
         return ref

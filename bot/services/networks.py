@@ -89,15 +89,22 @@ async def register_partner(
     if await session.get(District, district) is None:
         raise signups.Refused("district")
     partner = await session.scalar(select(Partner).where(Partner.person_id == person.id))
+    organisation = organisation[:200]
+    # the same request again (a retry after an error, a double tap) does not ask the coordinators twice
+    repeated = partner is not None and (partner.organisation, partner.district_number, partner.status) == (
+        organisation,
+        district,
+        "pending",
+    )
     if partner is None:
         partner = Partner(person_id=person.id, created_at=utcnow())
         session.add(partner)
-    partner.organisation, partner.district_number, partner.status = organisation[:200], district, "pending"
+    partner.organisation, partner.district_number, partner.status = organisation, district, "pending"
     if await session.get(Subscription, (person.id, district)) is None:
         session.add(Subscription(person_id=person.id, district_number=district))
     await session.flush()
     area = await signups.area_of_district(session, district)
-    for chat in await signups.coordinator_chats(session, area):
+    for chat in [] if repeated else await signups.coordinator_chats(session, area):
         await enqueue(
             session,
             chat,

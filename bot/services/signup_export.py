@@ -1,11 +1,15 @@
-"""Sign-ups as CSV for the coordination's office work."""
+"""Sign-ups as CSV for the coordination's office work.
+
+The file holds personal data: it is created readable by its owner only, and every cell is
+spreadsheet-safe (a note "=HYPERLINK(...)" stays text), see knowledge.exports.
+"""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from bot.models import Signup
+from knowledge.exports import csv_writer, open_private
 
 COLUMNS = (
     "ref",
@@ -25,8 +29,8 @@ COLUMNS = (
 
 
 def write_csv(rows: list[Signup], path: Path) -> int:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+    with open_private(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv_writer(fh)
         writer.writerow(COLUMNS)
         for s in rows:
             values = []

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.exports import dict_writer
 from knowledge.facility_io import FIELDS as FACILITY_FIELDS
 from knowledge.facility_io import slugify
 from knowledge.geo import Area, haversine_m, nearest_vertex
@@ -426,7 +427,7 @@ def build_facilities(
 
 def write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        w = dict_writer(fh, fields, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
 

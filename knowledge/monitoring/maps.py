@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 from matplotlib import cm, colors
 from matplotlib.patches import Polygon as MplPolygon
 
+from knowledge.exports import write_private_bytes
 from knowledge.geo import polygons_of
 from knowledge.monitoring.tables import DistrictInfo
 
@@ -108,5 +109,5 @@ def choropleth(
 
 
 def save(png: bytes, path: Path) -> Path:
-    path.write_bytes(png)
+    write_private_bytes(path, png)
     return path

@@ -1,8 +1,11 @@
-"""Write the Sozialraummonitoring report: Markdown, HTML, CSV of every table, PNG maps."""
+"""Write the Sozialraummonitoring report: Markdown, HTML, CSV of every table, PNG maps.
+
+Every file is created readable by its owner only and every CSV cell is spreadsheet-safe
+(knowledge.exports).
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 from collections.abc import Callable
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.catalogue import category_label
+from knowledge.exports import dict_writer, open_private, write_private_text
 from knowledge.monitoring import maps
 from knowledge.monitoring.tables import (
     MIN_CELL,
@@ -47,9 +51,9 @@ class Written:
 
 
 def _csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with open_private(path, "w", newline="", encoding="utf-8") as fh:
         if rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer = dict_writer(fh, list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
     return path
@@ -195,7 +199,7 @@ def write_report(data: ReportData, out: Path, *, progress: Callable[[str], None]
         _markdown_table(places),
     ]
     md_path = out / "bericht.md"
-    md_path.write_text("\n".join(md), encoding="utf-8")
+    write_private_text(md_path, "\n".join(md))
     style = (
         "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;font-size:13px;margin:1em 0}"
@@ -215,7 +219,7 @@ def write_report(data: ReportData, out: Path, *, progress: Callable[[str], None]
 <h2>Orte je Kategorie und Stadtteil</h2>{_html_table(places)}
 </body></html>"""
     html_path = out / "bericht.html"
-    html_path.write_text(page, encoding="utf-8")
+    write_private_text(html_path, page)
     files += [md_path, html_path]
     step("pages")
     return Written(files)
