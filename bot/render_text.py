@@ -1,11 +1,25 @@
-"""Plain-text rendering of an answer for the terminal (`quartier ask`)."""
+"""Plain-text rendering of an answer for the terminal (`quartier ask`), in German.
+
+A date without a known time shows the day (and the part of it), never "00:00"; hours not
+confirmed lately say so and carry no dates.
+"""
 
 from __future__ import annotations
 
 from babel.dates import format_datetime
 
 from knowledge.catalogue import category_label
+from knowledge.schedules import Occurrence
 from knowledge.search import Answer
+
+PARTS_OF_DAY = {"morning": "vormittags", "midday": "mittags", "afternoon": "nachmittags", "evening": "abends"}
+
+
+def _when(o: Occurrence) -> str:
+    if o.timed:
+        return format_datetime(o.start, "EEE d. MMM, HH:mm", locale="de_DE")
+    day = format_datetime(o.start, "EEE d. MMM", locale="de_DE")
+    return f"{day}, {PARTS_OF_DAY[o.part_of_day]}" if o.part_of_day in PARTS_OF_DAY else day
 
 
 def render_answer(answer: Answer) -> str:
@@ -34,9 +48,10 @@ def render_answer(answer: Answer) -> str:
         if not f.location_exact and f.lat is not None:
             lines.append("   Lage nur ungefähr bekannt")
         for d in r.next_dates:
-            lines.append(f"   Termin: {format_datetime(d, 'EEE d. MMM, HH:mm', locale='de_DE')}")
+            lines.append(f"   Termin: {_when(d)}")
         if f.hours_text:
-            lines.append(f"   Zeiten: {f.hours_text}")
+            ask = "" if r.hours_current and r.next_dates else " (bitte vorher anfragen)"
+            lines.append(f"   Zeiten: {f.hours_text}{ask}")
         for label, value in (("Tel.", f.phone), ("E-Mail", f.email), ("Web", f.website)):
             if value:
                 lines.append(f"   {label} {value}")
