@@ -114,7 +114,8 @@ async def test_map_and_calendar_buttons(harness, knowledge):
     # its hours are "Stand ca. 2016/17": no calendar file from them, an answer that says so
     await feed(person.press(PlaceCb(action="ics", fid=f.id).pack()))
     assert not bot.session.sent("SendDocument")
-    assert bot.session.sent("AnswerCallbackQuery")[-1].show_alert is True
+    alert = bot.session.sent("AnswerCallbackQuery")[-1]
+    assert alert.show_alert is True and "vorher" in alert.text
 
 
 async def test_the_calendar_file_comes_from_hours_confirmed_within_the_configured_months(

@@ -12,6 +12,7 @@ import itertools
 import pytest
 from icalendar import Calendar
 
+from bot.callbacks import PlaceCb
 from bot.factory import build_dispatcher, make_bot
 from bot.polling import polling
 from bot.sandbox import BotAPISandbox
@@ -142,3 +143,17 @@ async def test_upcoming_dates_with_confirmed_hours_list_the_soonest_with_calenda
     assert text.startswith("Nächste Termine:") and text.count("📅 Nächste Termine:") >= 3
     assert "00:00" not in text
     assert [b for b in buttons(answer) if b["callback_data"].startswith("p:ics")]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_a_calendar_button_from_older_hours_is_answered_with_ask_first_and_no_file(
+    live, knowledge, lang
+):
+    """A button kept from an older answer (or forged) gets no file from hours of 2016/17."""
+    u = await started(live, lang)
+    f = next(f for f in knowledge.facilities if "LA ViE" in f.name)
+    (answer,) = await ask(u, "LA ViE")
+    alert = await u.press_for_answer(answer.message["message_id"], PlaceCb(action="ics", fid=f.id).pack())
+    expected = {"de": "bitte fragen Sie vorher dort an", "en": "please ask them before you go"}[lang]
+    assert alert.get("show_alert") is True and expected in alert["text"]
+    assert not [m for m in u.messages if m.method == "sendDocument"]

@@ -186,6 +186,10 @@ class Assistant:
         )
         return Outgoing(render.card(result, lang, details=True), render.card_keyboard(result, lang))
 
+    def hours_current(self, f: FacilityRecord) -> bool:
+        """Whether the place's hours were confirmed recently enough to compute dates from."""
+        return self.engine.hours_current(f, self.now())
+
     def calendar_file(self, f: FacilityRecord, count: int = 5) -> BufferedInputFile | None:
         """The next dates as an .ics file; None when none are known from recently confirmed hours."""
         occurrences = self.engine.occurrences(f, self.now(), count)
