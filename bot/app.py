@@ -29,7 +29,7 @@ class WebhookRefused(RuntimeError):
 async def prepare(settings: Settings) -> tuple[Bot, Dispatcher]:
     engine = make_engine(settings.database_url)
     await prepare_database(engine)
-    search = await load_index(engine)
+    search = await load_index(engine, dates_confirmed_months=settings.dates_confirmed_months)
     # the index lives as long as the process: the cyclic collector need not walk it on every
     # pass (its pauses grew with the index and showed in the slowest answers)
     gc.freeze()

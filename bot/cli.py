@@ -62,7 +62,7 @@ async def _ask(text, batch, lat, lon, lang, now, as_json, limit, database_url) -
 
     engine = await _engine_ready(database_url)
     try:
-        engine_index = await load_index(engine)
+        engine_index = await load_index(engine, dates_confirmed_months=get_settings().dates_confirmed_months)
     finally:
         await engine.dispose()
     when = _parse_now(now)
@@ -208,7 +208,7 @@ def calendar(
     async def run():
         engine = await _engine_ready(database_url)
         try:
-            return await load_index(engine)
+            return await load_index(engine, dates_confirmed_months=get_settings().dates_confirmed_months)
         finally:
             await engine.dispose()
 
@@ -233,7 +233,14 @@ def calendar(
         else None
     )
     if data is None:
-        err.print(f"[yellow]{record.name}: keine regelmäßigen Termine bekannt.[/yellow]")
+        if record.schedules and not engine_index.hours_current(record, when):
+            since = record.hours_confirmed.year if record.hours_confirmed else "unbekannt"
+            err.print(
+                f"[yellow]{record.name}: Zeiten nicht kürzlich bestätigt (Stand {since}), "
+                "daher keine Termine – bitte vorher anfragen.[/yellow]"
+            )
+        else:
+            err.print(f"[yellow]{record.name}: keine regelmäßigen Termine bekannt.[/yellow]")
         raise typer.Exit(1)
     if out:
         out.write_bytes(data)

@@ -53,6 +53,7 @@ def build_dispatcher(
     storage = storage or make_storage(settings)
     outage = OutageMonitor()  # one per dispatcher: the log says an outage once, not per update
     demand_log = DemandLog(make_sessionmaker(engine), outage=outage, wording=Wording.of(search))
+    search = search.confirmed_within(settings.dates_confirmed_months)
     assistant = Assistant(search, demand_log, settings.page_size)
     dp = Dispatcher(storage=storage, assistant=assistant, settings=settings, outage=outage)
     dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine), outage))

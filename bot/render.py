@@ -1,4 +1,9 @@
-"""Answers as Telegram messages: HTML cards, dates and numbers per locale (Babel)."""
+"""Answers as Telegram messages: HTML cards, dates and numbers per locale (Babel).
+
+A card's next dates show a clock time only where one is known, else the day and the
+part of it ("vormittags"); hours not confirmed lately are shown as stated, with their
+year once and "please ask before you go", and neither dates nor a calendar button.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from bot.callbacks import FeedbackCb, PageCb, PlaceCb
 from bot.i18n import RTL_LANGUAGES, translator
 from bot.safe_html import LINE, NAME, esc
 from knowledge.catalogue import category_label
+from knowledge.hours import parse_year
 from knowledge.records import FacilityRecord
+from knowledge.schedules import Occurrence
 from knowledge.search import Result
 
 RLM = "\u200f"  # keeps Arabic lines right-to-left when they start with digits or Latin names
@@ -56,6 +63,44 @@ def _format_when(when: dt.datetime, _offset: dt.timedelta | None, lang: str, tim
     if not timed:
         return day
     return f"{day}, {format_time(when, 'short', locale=locale)}"
+
+
+def part_of_day_label(part: str, lang: str) -> str:
+    _ = translator(lang)
+    labels = {
+        "morning": _("in the morning"),
+        "midday": _("around midday"),
+        "afternoon": _("in the afternoon"),
+        "evening": _("in the evening"),
+    }
+    return labels.get(part, "")
+
+
+def format_occurrence(o: Occurrence, lang: str) -> str:
+    """A next date as people read it: with its time, or the day and the part of it named."""
+    if o.timed:
+        return format_when(o.start, lang)
+    day = format_when(o.start, lang, timed=False)
+    return f"{day}, {part_of_day_label(o.part_of_day, lang)}" if o.part_of_day else day
+
+
+def hours_line(f: FacilityRecord, current: bool, lang: str) -> str | None:
+    """The stated hours; their year once (the text's own "Stand 2019" counts), and for hours
+    not confirmed lately the advice to ask first."""
+    if not f.hours_text:
+        return None
+    _ = translator(lang)
+    hours = esc(f.hours_text, LINE)
+    year = None if parse_year(f.hours_text) is not None else f.hours_year
+    if current:
+        if year:
+            return _("Times (as of {year}): {hours}").format(year=year, hours=hours)
+        return _("Times: {hours}").format(hours=hours)
+    if year:
+        return _("Times as of {year}, please ask before you go: {hours}").format(year=year, hours=hours)
+    if parse_year(f.hours_text) is not None:
+        return _("Times (please ask before you go): {hours}").format(hours=hours)
+    return _("Times (date unknown, please ask before you go): {hours}").format(hours=hours)
 
 
 @lru_cache(maxsize=4096)
@@ -99,6 +144,7 @@ def card(result: Result, lang: str, *, details: bool = False, number: int | None
         result.distance_m,
         result.in_district,
         tuple(result.next_dates),
+        result.hours_current,
     )
     hit = _CARDS.get(key)
     if hit is not None and hit[0] is f:
@@ -144,17 +190,10 @@ def _card(result: Result, lang: str, details: bool, number: int | None) -> str:
     if f.lat is not None and not f.location_exact:
         lines.append("⚠ " + _("Location only approximate."))
     if result.next_dates:
-        dates = ", ".join(esc(format_when(d, lang, d.hour or d.minute), LINE) for d in result.next_dates)
+        dates = " · ".join(esc(format_occurrence(d, lang), LINE) for d in result.next_dates)
         lines.append("📅 " + _("Next dates: {dates}").format(dates=dates))
-    if f.hours_text:
-        hours = esc(f.hours_text, LINE)
-        if f.hours_year and str(f.hours_year) not in f.hours_text:
-            lines.append(
-                "🕒 "
-                + _("Times (as of {year}, please check): {hours}").format(year=f.hours_year, hours=hours)
-            )
-        else:
-            lines.append("🕒 " + _("Times (please check): {hours}").format(hours=hours))
+    if (hours := hours_line(f, result.hours_current and bool(result.next_dates), lang)) is not None:
+        lines.append("🕒 " + hours)
     if f.address:
         lines.append("🏠 " + esc(f.address, LINE))
     for icon, value in (("☎", f.phone), ("✉", f.email), ("🌐", f.website)):

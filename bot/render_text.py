@@ -1,7 +1,9 @@
-"""Plain-text rendering of an answer for the terminal (`quartier ask`).
+"""Plain-text rendering of an answer for the terminal (`quartier ask`), in German.
 
 Imported values pass through `plain` (bot.safe_html): no control characters reach the
 terminal (an escape sequence in a name would otherwise drive it), long values are cut.
+A date without a known time shows the day (and the part of it), never "00:00"; hours not
+confirmed lately say so and carry no dates.
 """
 
 from __future__ import annotations
@@ -10,7 +12,17 @@ from babel.dates import format_datetime
 
 from bot.safe_html import LINE, NAME, plain
 from knowledge.catalogue import category_label
+from knowledge.schedules import Occurrence
 from knowledge.search import Answer
+
+PARTS_OF_DAY = {"morning": "vormittags", "midday": "mittags", "afternoon": "nachmittags", "evening": "abends"}
+
+
+def _when(o: Occurrence) -> str:
+    if o.timed:
+        return format_datetime(o.start, "EEE d. MMM, HH:mm", locale="de_DE")
+    day = format_datetime(o.start, "EEE d. MMM", locale="de_DE")
+    return f"{day}, {PARTS_OF_DAY[o.part_of_day]}" if o.part_of_day in PARTS_OF_DAY else day
 
 
 def render_answer(answer: Answer) -> str:
@@ -39,9 +51,10 @@ def render_answer(answer: Answer) -> str:
         if not f.location_exact and f.lat is not None:
             lines.append("   Lage nur ungefähr bekannt")
         for d in r.next_dates:
-            lines.append(f"   Termin: {format_datetime(d, 'EEE d. MMM, HH:mm', locale='de_DE')}")
+            lines.append(f"   Termin: {_when(d)}")
         if f.hours_text:
-            lines.append(f"   Zeiten: {plain(f.hours_text, LINE)}")
+            ask = "" if r.hours_current and r.next_dates else " (bitte vorher anfragen)"
+            lines.append(f"   Zeiten: {plain(f.hours_text, LINE)}{ask}")
         for label, value in (("Tel.", f.phone), ("E-Mail", f.email), ("Web", f.website)):
             if value:
                 lines.append(f"   {label} {plain(value, LINE)}")

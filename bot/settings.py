@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     default_language: str = "de"
     log_level: str = "INFO"
     page_size: int = Field(default=3, ge=1, le=10)
+    # next dates and calendar files only from opening hours confirmed within this many months
+    dates_confirmed_months: int = Field(default=12, ge=1, le=1200)
     throttle_rate: float = 2.0  # messages per second a person may send
     throttle_burst: int = 5
     bot_username: str = "QuartiersassistentBot"  # for invite links; `quartier run` asks Telegram

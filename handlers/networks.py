@@ -28,7 +28,7 @@ from bot.services.outbox import aware
 from bot.settings import Settings
 from handlers.sending import stale_button
 from knowledge.calendar import facility_calendar
-from knowledge.schedules import BERLIN
+from knowledge.schedules import BERLIN, Occurrence
 
 
 class PartnerForm(StatesGroup):
@@ -195,7 +195,7 @@ async def meeting_calendar(
         address=meeting.place_text,
         description=meeting.agenda,
         url=None,
-        occurrences=[(aware(meeting.starts_at), 120)],
+        occurrences=[Occurrence(aware(meeting.starts_at), minutes=120)],
         uid_prefix=f"meeting-{meeting.id}",
         now=dt.datetime.now(BERLIN),
     )

@@ -39,7 +39,12 @@ async def calendar(query: CallbackQuery, callback_data: PlaceCb, assistant: Assi
         return
     document = assistant.calendar_file(f)
     if document is None:
-        await query.answer(_("No upcoming dates are known for this place."), show_alert=True)
+        if f.schedules and not assistant.hours_current(f):
+            # a button from an older answer, or a forged one: the hours are too old for dates
+            text = _("The times of this place were not confirmed lately; please ask them before you go.")
+        else:
+            text = _("No upcoming dates are known for this place.")
+        await query.answer(text, show_alert=True)
         return
     await query.answer()
     await query.message.answer_document(

@@ -1,23 +1,21 @@
-"""Calendar files (.ics) of a facility's next dates, with the icalendar package."""
+"""Calendar files (.ics) of a facility's next dates, with the icalendar package.
+
+A date whose time is not known becomes an all-day event, never one at midnight.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from icalendar import Calendar, Event
 
-from knowledge.schedules import BERLIN
+from knowledge.schedules import BERLIN, Occurrence
 
 PRODID = "-//Quartiersassistent Karlsruhe//DE"
 DEFAULT_MINUTES = 60
 URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
-
-
-def _is_date_only(start: dt.datetime, minutes: int | None) -> bool:
-    # schedules without a clock time come back at local midnight
-    local = start.astimezone(BERLIN)
-    return minutes is None and local.hour == 0 and local.minute == 0
 
 
 def facility_calendar(
@@ -26,7 +24,7 @@ def facility_calendar(
     address: str | None,
     description: str | None,
     url: str | None,
-    occurrences: list[tuple[dt.datetime, int | None]],
+    occurrences: Iterable[Occurrence],
     uid_prefix: str,
     now: dt.datetime,
 ) -> bytes:
@@ -43,13 +41,14 @@ def facility_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    for start, minutes in occurrences:
-        local = start.astimezone(BERLIN)
+    for o in occurrences:
+        local, minutes = o.start.astimezone(BERLIN), o.minutes
         event = Event()
-        event.add("uid", f"{uid_prefix}-{local:%Y%m%dT%H%M}@quartier.karlsruhe")
+        stamp = f"{local:%Y%m%dT%H%M}" if o.timed else f"{local:%Y%m%d}"
+        event.add("uid", f"{uid_prefix}-{stamp}@quartier.karlsruhe")
         event.add("dtstamp", now.astimezone(dt.UTC))
         event.add("summary", name)
-        if _is_date_only(local, minutes):
+        if not o.timed:
             event.add("dtstart", local.date())
             event.add("dtend", local.date() + dt.timedelta(days=1))
         else:

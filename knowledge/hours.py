@@ -5,6 +5,10 @@ The records say things like "dienstags ab 10:15 Uhr (ca. 2 Std.; Stand 2019)" or
 We turn what is unambiguous into RFC 5545 rules and never guess: text without a
 weekday ("an zwei Nachmittagen pro Woche", "einzelne Sonntage") gives no spec. The
 original text and the year it was stated for are kept beside the specs.
+
+A part of a day named without a clock time ("donnerstags vormittags") is kept as such
+(`ScheduleSpec.part_of_day`), never turned into a time. `hours_confirmed` gives the earliest
+day the stated hours are known to have held: dates are only computed from recent ones.
 """
 
 from __future__ import annotations
@@ -64,11 +68,26 @@ RE_TIME_FROM = re.compile(rf"(?i)\b(?:ab|um)\s+{_CLOCK}(?:\s*uhr)?(?![\d.])")
 RE_TIME_UHR = re.compile(rf"(?i)(?<![\d.]){_CLOCK}\s*uhr\b")
 RE_DURATION = re.compile(r"(?i)(?:ca\.\s*)?(\d+(?:[,.]\d)?)\s*(std|stunden?|min)\.?")
 RE_INTERVAL = re.compile(
-    r"(?i)alle\s+(zwei|drei|vier|\d)\s+wochen|(14)[-\s]?tägig|jede\s+zweite\s+woche|vierzehntägig"
+    r"(?i)alle\s+(zwei|drei|vier|\d)\s+wochen|(14)[-\s]?tägig|jede\s+zweite\s+woche|vierzehntägig|zweiwöchentlich"
 )
 RE_VAGUE = re.compile(r"(?i)\b(einzelne|manche|einige|ausgewählte|mehrere|gelegentlich)\b")
+# "einmal monatlich samstags": one Saturday a month, but which one is not said
+RE_MONTHLY_VAGUE = re.compile(r"(?i)\bmonatlich|\b(?:ein|zwei|drei)mal\s+(?:im|pro)\s+monat")
 RE_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 RE_STAND = re.compile(r"(?i)stand\s+(?:ca\.\s*)?(?:[a-zä]+\.?\s+)?(\d{4})(?:\s*/\s*(\d{2,4}))?")
+RE_STAND_MONTH = re.compile(r"(?i)stand:?\s+(?:ca\.\s*)?([a-zä]{3,})\.?\s+((?:19|20)\d{2})(?!\s*[/–-]\s*\d)")
+# one part of a day, as a whole word: "Seniorennachmittage" names an event, not a time
+PARTS_OF_DAY = {
+    "morgens": "morning",
+    "vormittag": "morning",
+    "vormittags": "morning",
+    "mittags": "midday",
+    "nachmittag": "afternoon",
+    "nachmittags": "afternoon",
+    "abend": "evening",
+    "abends": "evening",
+}
+RE_PART_OF_DAY = re.compile(r"(?i)\b(morgens|vormittags?|mittags|nachmittags?|abends?)\b")
 RE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\s*[/–-]\s*(\d{2,4}))?(?!\d)")
 
 
@@ -79,6 +98,7 @@ class ScheduleSpec:
     duration_minutes: int | None
     label: str | None = None
     dates: tuple[dt.date, ...] = ()
+    part_of_day: str | None = None  # morning | midday | afternoon | evening, when start is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +136,31 @@ def parse_year(text: str) -> int | None:
         return _second_year(m.group(1), m.group(2))
     years = [_second_year(m.group(1), m.group(2)) for m in RE_YEAR.finditer(text)]
     return max(years) if years else None
+
+
+def hours_confirmed(
+    text: str | None, year: int | None = None, verified: dt.date | None = None
+) -> dt.date | None:
+    """The earliest day the stated hours are known to have held, or None when no one says.
+
+    A verification date counts as it is; "Stand Mai 2026" counts from 1 May 2026; a bare
+    year ("Stand 2019", "Stand 2018/19" -> 2019) from its 1 January: of a year we only know
+    the hours held at some time in it, so the earliest day is the safe reading.
+    """
+    if verified is not None:
+        return verified
+    if text and (m := RE_STAND_MONTH.search(text)):
+        month = MONTHS.get(m.group(1).lower()[:3])
+        if month:
+            return dt.date(int(m.group(2)), month, 1)
+    year = year or (parse_year(text) if text else None)
+    return dt.date(year, 1, 1) if year else None
+
+
+def _part_of_day(text: str) -> str | None:
+    """The one part of a day a phrase names; two different ones ("nachmittags/abends") say none."""
+    parts = {PARTS_OF_DAY[m.group(1).lower()] for m in RE_PART_OF_DAY.finditer(text)}
+    return parts.pop() if len(parts) == 1 else None
 
 
 def _minutes(h: str, m: str | None) -> int:
@@ -217,9 +262,10 @@ def _phrase_specs(part: str, label: str | None, interval: int, duration: int | N
     )
     start, minutes, _ = _times(RE_DATE.sub(" ", part))
     minutes = minutes or duration
+    part_of_day = None if start else _part_of_day(part)
     if dates:
-        return [ScheduleSpec(None, start, minutes, label, dates)]
-    if RE_VAGUE.search(part):
+        return [ScheduleSpec(None, start, minutes, label, dates, part_of_day)]
+    if RE_VAGUE.search(part) or (RE_MONTHLY_VAGUE.search(part) and not RE_ORDINAL.search(part)):
         return []
     freq, days = _days(part)
     if not freq:
@@ -229,7 +275,7 @@ def _phrase_specs(part: str, label: str | None, interval: int, duration: int | N
         rule += f";INTERVAL={interval}"
     if days:
         rule += ";BYDAY=" + ",".join(days)
-    return [ScheduleSpec(rule, start, minutes, label)]
+    return [ScheduleSpec(rule, start, minutes, label, part_of_day=part_of_day)]
 
 
 def _safe_date(y: int, m: int, d: int) -> dt.date | None:
@@ -244,13 +290,21 @@ def _merge(specs: list[ScheduleSpec]) -> list[ScheduleSpec]:
     merged: dict[tuple, ScheduleSpec] = {}
     for s in specs:
         head, _, days = (s.rrule or "").partition(";BYDAY=")
-        key = (head, s.start, s.duration_minutes, s.label, s.dates) if "WEEKLY" in head else (s,)
+        key = (
+            (head, s.start, s.duration_minutes, s.label, s.dates, s.part_of_day) if "WEEKLY" in head else (s,)
+        )
         if key in merged and days:
             prev = merged[key]
             old = prev.rrule.partition(";BYDAY=")[2].split(",")
             new = list(dict.fromkeys(old + days.split(",")))
             new.sort(key=WEEKDAYS.index)
-            merged[key] = ScheduleSpec(f"{head};BYDAY={','.join(new)}", s.start, s.duration_minutes, s.label)
+            merged[key] = ScheduleSpec(
+                f"{head};BYDAY={','.join(new)}",
+                s.start,
+                s.duration_minutes,
+                s.label,
+                part_of_day=s.part_of_day,
+            )
         else:
             merged[key] = s
     out = list(merged.values())

@@ -38,6 +38,8 @@ class FacilityRecord:
     website: str | None = None
     hours_text: str | None = None
     hours_year: int | None = None
+    # the earliest day the stated hours are known to have held (knowledge.hours.hours_confirmed)
+    hours_confirmed: dt.date | None = None
     description: str | None = None
     source_url: str | None = None
     target_groups: tuple[str, ...] = ()

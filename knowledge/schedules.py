@@ -3,6 +3,9 @@
 Rules are expanded on naive local wall-clock times and only then given the
 Europe/Berlin zone, so a Tuesday 09:30 meeting stays at 09:30 across the change
 to and from daylight saving time, as people expect.
+
+An `Occurrence` says whether its time is known: a day-only date is never shown or
+exported as midnight.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,6 +25,24 @@ BERLIN = ZoneInfo("Europe/Berlin")
 EPOCH = dt.date(2024, 1, 1)  # a Monday: deterministic anchor for INTERVAL>1 rules
 MAX_COUNT = 100
 _INTERVAL = re.compile(r"INTERVAL=(\d+)")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Occurrence:
+    """One next date of a place: a start time, or a day (with the part of it, when named)."""
+
+    start: dt.datetime  # aware, Europe/Berlin; local midnight of the day when not timed
+    timed: bool = True
+    minutes: int | None = None
+    part_of_day: str | None = None  # morning | midday | afternoon | evening, only when not timed
+
+    @property
+    def day(self) -> dt.date:
+        return self.start.astimezone(BERLIN).date()
+
+    def iso(self) -> str:
+        """ISO 8601: the instant when the time is known, else the day alone ("2026-12-02")."""
+        return self.start.isoformat() if self.timed else self.day.isoformat()
 
 
 @lru_cache(maxsize=4096)

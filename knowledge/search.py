@@ -4,10 +4,15 @@ One `SearchEngine` holds the catalogue, the gazetteer and all facilities in memo
 `search()` is synchronous and cheap, so the chat, the CLI and the tests call the
 same code. Steps: tokens -> vocabulary matches -> intent, categories, place ->
 candidate facilities -> ranking by name match, category fit and distance.
+
+Next dates are computed only from hours confirmed within `dates_confirmed_months`
+(a parameter of the engine, 12 by default): hours stated years ago are shown as stated,
+with no dates that would look certain (`Result.hours_current` says which).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import heapq
 import math
@@ -16,6 +21,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -25,11 +31,12 @@ from knowledge.matching import Match, Vocabulary, allowed_edits, select
 from knowledge.places import Gazetteer, Place
 from knowledge.reading import TAKE_FROM, Reading, read
 from knowledge.records import FacilityRecord
-from knowledge.schedules import BERLIN, next_occurrences
+from knowledge.schedules import BERLIN, Occurrence, next_occurrences
 from knowledge.situations import Situations, load_situations
 from knowledge.spatial import GridIndex
 from knowledge.text import has_digit, tokens
 
+DATES_CONFIRMED_MONTHS = 12  # next dates only from hours confirmed this recently
 ACCEPT_RATIO = 0.85  # categories scoring within this share of the best one count as asked for
 MIN_CATEGORY_SCORE = 0.3
 AGREEMENT_BONUS = 0.25  # weight of further evidence for a category beyond its best match
@@ -103,7 +110,8 @@ class Result:
     distance_m: float | None
     in_district: bool | None  # None when the question named no district
     name_match: bool = False
-    next_dates: list[dt.datetime] = field(default_factory=list)
+    next_dates: list[Occurrence] = field(default_factory=list)
+    hours_current: bool = False  # the hours were confirmed recently enough to compute dates from
     origin_true: bool = True  # measured from a shared location, a street or a landmark
     district_name: str | None = None  # the place's district, for "in Mühlburg"
 
@@ -206,7 +214,7 @@ class Answer:
             "location_exact": f.location_exact,
             "distance_m": None if r.shown_distance_m is None else round(r.shown_distance_m),
             "walk_minutes": r.walk_minutes,
-            "next_dates": [d.isoformat() for d in r.next_dates],
+            "next_dates": [d.iso() for d in r.next_dates],
             "hours_text": f.hours_text,
             "contact": {"phone": f.phone, "email": f.email, "website": f.website},
             "source_url": f.source_url,
@@ -318,8 +326,11 @@ class SearchEngine:
         facilities: Iterable[FacilityRecord],
         situations: Situations | None = None,
         model=None,
+        *,
+        dates_confirmed_months: int = DATES_CONFIRMED_MONTHS,
     ):
         self.catalogue = catalogue
+        self.dates_confirmed_months = dates_confirmed_months
         self.situations = situations if situations is not None else load_situations()
         self.model = model if model is not None else _packaged_model()
         self.gazetteer = gazetteer
@@ -346,7 +357,7 @@ class SearchEngine:
         self._ranked: OrderedDict[tuple, tuple[list[tuple], int]] = OrderedDict()
         self._questions: dict[tuple[str, str | None, str | None], Understanding] = {}
         # (facility id, count) -> (computed at, valid until, dates): see next_dates
-        self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[dt.datetime]]] = {}
+        self._dates: dict[tuple[int, int], tuple[dt.datetime, dt.datetime, list[Occurrence]]] = {}
         placed_first = sorted(self.facilities, key=lambda f: (f.lat is None, f.name))
         self.by_category_sorted: dict[str | None, list[FacilityRecord]] = {None: placed_first}
         for f in placed_first:
@@ -596,6 +607,7 @@ class SearchEngine:
         now = now or dt.datetime.now(BERLIN)
         for r in page:
             r.next_dates = self.next_dates(r.facility, now)
+            r.hours_current = self.hours_current(r.facility, now)
         return Answer(u, page, self.district_names, total=total, situations=self.situations)
 
     def _understood(self, text: str, lang: str | None, situation: str | None = None) -> Understanding:
@@ -800,25 +812,46 @@ class SearchEngine:
             self._pools[allowed] = pool
         return pool
 
-    @staticmethod
-    def occurrences(
-        f: FacilityRecord, now: dt.datetime, count: int = 3
-    ) -> list[tuple[dt.datetime, int | None]]:
-        """Next start times with their durations, merged over all schedules of a facility."""
-        found: dict[dt.datetime, int | None] = {}
+    def confirmed_within(self, months: int) -> SearchEngine:
+        """This engine computing dates from hours confirmed within `months` (shares all else)."""
+        if months == self.dates_confirmed_months:
+            return self
+        other = copy.copy(self)
+        other.dates_confirmed_months = months
+        other._dates = {}
+        return other
+
+    def hours_current(self, f: FacilityRecord, now: dt.datetime) -> bool:
+        """Whether the place's hours were confirmed within the configured months before `now`."""
+        if f.hours_confirmed is None:
+            return False
+        local = now.astimezone(BERLIN).date() if now.tzinfo else now.date()
+        return f.hours_confirmed >= local - relativedelta(months=self.dates_confirmed_months)
+
+    def occurrences(self, f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[Occurrence]:
+        """Next dates merged over all schedules of a facility; none from hours not confirmed lately."""
+        if not f.schedules or not self.hours_current(f, now):
+            return []
+        found: dict[dt.datetime, Occurrence] = {}
         for s in f.schedules:
+            timed = s.spec.start is not None
             for start in next_occurrences(
                 s.spec, now=now, count=count, valid_from=s.valid_from, valid_to=s.valid_to, anchor=s.anchor
             ):
-                found.setdefault(start, s.spec.duration_minutes)
-        return sorted(found.items())[:count]
+                occurrence = Occurrence(start, timed, s.spec.duration_minutes, s.spec.part_of_day)
+                kept = found.get(start)
+                # a day with a time (or a part of the day) says more than the same day alone
+                if kept is None or (not kept.timed and not kept.part_of_day and occurrence.part_of_day):
+                    found[start] = occurrence
+        return sorted(found.values())[:count]
 
-    def next_dates(self, f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[dt.datetime]:
+    def next_dates(self, f: FacilityRecord, now: dt.datetime, count: int = 3) -> list[Occurrence]:
         """The next dates, computed again only when one of them has passed or the day changed.
 
         Expanding the recurrence rules was the costliest part of answering a question.
         The dates at or after `now` stay the same from the moment they were computed until
-        the earliest of them (or midnight, for day-only dates); the cache holds that span.
+        the earliest of them (or midnight, for day-only dates and for the confirmation
+        window, which moves by days); the cache holds that span.
         """
         if now.tzinfo is None:
             now = now.replace(tzinfo=BERLIN)
@@ -826,10 +859,10 @@ class SearchEngine:
         entry = self._dates.get(key)
         if entry is not None and entry[0] <= now < entry[1]:
             return list(entry[2])
-        dates = [start for start, _ in self.occurrences(f, now, count)]
+        dates = self.occurrences(f, now, count)
         local = now.astimezone(BERLIN)
         midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        until = min([d for d in dates if d > now], default=midnight)
+        until = min([d.start for d in dates if d.start > now], default=midnight)
         self._dates[key] = (now, min(until, midnight), dates)
         return list(dates)
 

@@ -113,10 +113,28 @@ async def test_map_and_calendar_buttons(harness, knowledge):
     await feed(person.press(PlaceCb(action="map", fid=f.id).pack()))
     venue = bot.session.sent("SendVenue")[-1]
     assert (venue.latitude, venue.longitude) == (f.lat, f.lon) and venue.title.startswith("LA ViE")
+    # its hours are "Stand ca. 2016/17": no calendar file from them, an answer that says so
     await feed(person.press(PlaceCb(action="ics", fid=f.id).pack()))
-    doc = bot.session.sent("SendDocument")[-1]
-    cal = Calendar.from_ical(doc.document.data)
-    assert len(cal.walk("VEVENT")) == 5 and doc.document.filename.endswith(".ics")
+    assert not bot.session.sent("SendDocument")
+    alert = bot.session.sent("AnswerCallbackQuery")[-1]
+    assert alert.show_alert is True and "vorher" in alert.text
+
+
+async def test_the_calendar_file_comes_from_hours_confirmed_within_the_configured_months(
+    seeded_engine, seeded_url, knowledge, fsm_storage
+):
+    settings = Settings(database_url=seeded_url, redis_url=None, dates_confirmed_months=12 * 20)
+    dp = build_dispatcher(settings, seeded_engine, knowledge, storage=fsm_storage)
+    bot, person = make_mocked_bot(), People(user_id=next(_ids))
+    f = next(f for f in knowledge.facilities if "LA ViE" in f.name)
+    try:
+        await dp.feed_update(bot, person.press(PlaceCb(action="ics", fid=f.id).pack()))
+        doc = bot.session.sent("SendDocument")[-1]
+        cal = Calendar.from_ical(doc.document.data)
+        assert len(cal.walk("VEVENT")) == 5 and doc.document.filename.endswith(".ics")
+    finally:
+        await bot.session.close()
+    assert knowledge.dates_confirmed_months == 12  # the shared index is left as it was
 
 
 async def test_more_results_pages_and_stale_buttons_are_refused(harness):

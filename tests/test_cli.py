@@ -6,14 +6,18 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.settings import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def db_env(seeded_url, monkeypatch):
+    """The seeded database; settings are read anew and not left cached for later tests."""
     monkeypatch.setenv("QUARTIER_DATABASE_URL", seeded_url)
-    return seeded_url
+    get_settings.cache_clear()
+    yield seeded_url
+    get_settings.cache_clear()
 
 
 def test_ask_json_answers_from_seeded_database(db_env):
@@ -79,7 +83,40 @@ def test_readable_answer_mentions_place_and_walk(db_env):
     assert "zu Fuß" in result.stdout and "Kinder- und Jugendtreff Südstadt" in result.stdout
 
 
-def test_calendar_writes_ics_for_a_facility(db_env, tmp_path):
+@pytest.fixture
+def wide_window(monkeypatch, db_env):
+    """QUARTIER_DATES_CONFIRMED_MONTHS reaching back to the packaged hours of 2013-2019."""
+    monkeypatch.setenv("QUARTIER_DATES_CONFIRMED_MONTHS", str(12 * 20))
+    get_settings.cache_clear()
+
+
+def test_calendar_refuses_hours_not_confirmed_lately(db_env, tmp_path):
+    out = tmp_path / "t.ics"
+    result = runner.invoke(app, ["calendar", "LA ViE", "--out", str(out), "--now", "2026-11-24T09:00"])
+    assert result.exit_code == 1 and not out.exists()
+    assert "bitte vorher anfragen" in result.output
+
+
+def test_ask_json_writes_a_day_without_a_time_as_a_date(db_env, wide_window):
+    result = runner.invoke(
+        app, ["ask", "AWO Seniorennachmittage Weiße Rose", "--json", "--now", "2026-11-24T09:00"]
+    )
+    assert result.exit_code == 0, result.output
+    r = next(r for r in json.loads(result.stdout)["results"] if "Seniorennachmittage" in r["name"])
+    assert r["next_dates"] == ["2026-11-26", "2026-11-27", "2026-11-30"]
+    readable = runner.invoke(app, ["ask", "AWO Seniorennachmittage Weiße Rose", "--now", "2026-11-24T09:00"])
+    assert "Termin: Do. 26. Nov., vormittags" in readable.stdout and "00:00" not in readable.stdout
+
+
+def test_ask_json_gives_no_dates_from_old_hours_by_default(db_env):
+    result = runner.invoke(app, ["ask", "LA ViE", "--json", "--now", "2026-11-24T09:00"])
+    r = json.loads(result.stdout)["results"][0]
+    assert r["next_dates"] == [] and "Stand ca. 2016/17" in r["hours_text"]
+    readable = runner.invoke(app, ["ask", "LA ViE", "--now", "2026-11-24T09:00"])
+    assert "(bitte vorher anfragen)" in readable.stdout and "Termin:" not in readable.stdout
+
+
+def test_calendar_writes_ics_for_a_facility(db_env, wide_window, tmp_path):
     out = tmp_path / "t.ics"
     result = runner.invoke(app, ["calendar", "LA ViE", "--out", str(out), "--now", "2026-11-24T09:00"])
     assert result.exit_code == 0, result.output

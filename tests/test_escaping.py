@@ -138,6 +138,7 @@ def hostile_record(fid: int = 9_000_001) -> FacilityRecord:
         email="a&b@example.org",
         website="https://example.org/?a=1&b=<2>",
         hours_text="dienstags 10-12 Uhr & nach <Absprache>",
+        hours_confirmed=dt.date.today(),  # confirmed lately: dates and a calendar file are offered
         description="<script>&" * 600,
         source_url="https://example.org/?a&b",
         schedules=(ScheduleRecord(spec),),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.hours import parse_hours
+from knowledge.hours import hours_confirmed, parse_hours
 
 T = dt.time
 
@@ -130,3 +130,55 @@ def test_every_packaged_hours_text_parses():
     parsed = [parse_hours(t) for t in texts]
     assert len(texts) >= 20
     assert sum(1 for p in parsed if p.specs) >= 15
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Seniorenturnen donnerstags vormittags (Stand 2016)", {"FREQ=WEEKLY;BYDAY=TH": "morning"}),
+        ("Do vormittags", {"FREQ=WEEKLY;BYDAY=TH": "morning"}),
+        ("freitags nachmittags", {"FREQ=WEEKLY;BYDAY=FR": "afternoon"}),
+        ("mittwochs abends", {"FREQ=WEEKLY;BYDAY=WE": "evening"}),
+        # a word that contains a part of a day names the event, not its time
+        ("Seniorennachmittage montags und freitags", {"FREQ=WEEKLY;BYDAY=MO,FR": None}),
+        # two parts of a day say none; a clock time wins over a part of the day
+        ("samstags nachmittags bis abends", {"FREQ=WEEKLY;BYDAY=SA": None}),
+        ("dienstags vormittags 9–12 Uhr", {"FREQ=WEEKLY;BYDAY=TU": None}),
+    ],
+)
+def test_a_part_of_a_day_is_kept_as_such_never_as_a_time(text, parts):
+    specs = parse_hours(text).specs
+    assert {s.rrule: s.part_of_day for s in specs} == parts
+    assert all(s.start is None for s in specs if s.part_of_day)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "verified", "expected"),
+    [
+        ("dienstags ab 10:15 Uhr (ca. 2 Std.; Stand 2019)", None, None, dt.date(2019, 1, 1)),
+        ("Geschäftsstelle montags 17–19 Uhr (Stand ca. 2018/19)", None, None, dt.date(2019, 1, 1)),
+        ("Telefonsprechzeiten Montag 9–12 Uhr (Stand Dez. 2024)", None, None, dt.date(2024, 12, 1)),
+        ("„Café O“ mittwochs 9:30–12 Uhr (Stand Mai 2026)", 2026, None, dt.date(2026, 5, 1)),
+        ("freitags 16:30–21 Uhr (Stand Januar 2025)", None, None, dt.date(2025, 1, 1)),
+        ("montags 17–19 Uhr", 2021, None, dt.date(2021, 1, 1)),
+        ("montags 17–19 Uhr (Stand 2019)", 2019, dt.date(2026, 10, 5), dt.date(2026, 10, 5)),
+        ("offene Sprechzeit donnerstags 14–17 Uhr (Stand: undatierte Seite)", None, None, None),
+        (None, None, None, None),
+    ],
+)
+def test_hours_are_confirmed_from_the_earliest_day_they_are_known_to_hold(text, year, verified, expected):
+    assert hours_confirmed(text, year, verified) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "rules"),
+    [
+        # once a month on a Saturday, but which one is not said: no weekly Saturdays
+        ("einmal monatlich samstags 17:30–20 Uhr (ab 8 Jahren)", []),
+        ("zweimal im Monat dienstags 15 Uhr", []),
+        ("jeden 2. Samstag im Monat 20–23 Uhr", ["FREQ=MONTHLY;BYDAY=2SA"]),
+        ("zweiwöchentlich mittwochs 12–14 Uhr", ["FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"]),
+    ],
+)
+def test_monthly_and_fortnightly_rhythms_are_not_read_as_weekly(text, rules):
+    assert [s.rrule for s in parse_hours(text).specs] == rules

@@ -152,12 +152,40 @@ def test_names_find_their_places(knowledge, text, needle):
 
 
 def test_results_carry_next_dates_from_their_schedule(knowledge):
-    answer = knowledge.search("LA ViE", now=NOW)
-    dates = answer.results[0].next_dates
+    # LA ViE's hours are "Stand ca. 2016/17": dates only with a window reaching back that far
+    answer = knowledge.confirmed_within(12 * 20).search("LA ViE", now=NOW)
+    assert answer.results[0].hours_current
+    dates = [d.start for d in answer.results[0].next_dates]
     assert dates and all(d > NOW for d in dates)
     # Tuesday 16:00 and Thursday 18:00 (and every 2nd Saturday) in Berlin time
     assert dates[0] == dt.datetime(2026, 11, 24, 16, 0, tzinfo=BERLIN)
     assert all(d.tzinfo is not None and d.utcoffset() == dt.timedelta(hours=1) for d in dates)
+
+
+def test_hours_not_confirmed_within_the_window_give_no_dates(knowledge):
+    assert knowledge.dates_confirmed_months == 12
+    (r, *_) = knowledge.search("LA ViE", now=NOW).results
+    assert r.facility.hours_confirmed == dt.date(2017, 1, 1)
+    assert r.next_dates == [] and not r.hours_current
+    assert knowledge.occurrences(r.facility, NOW) == []
+    data = knowledge.search("LA ViE", now=NOW).to_json()
+    assert data["results"][0]["next_dates"] == [] and "2016/17" in data["results"][0]["hours_text"]
+    # the window is counted back from the day asked about, by months
+    window = knowledge.confirmed_within(12 * 10 - 2)  # from 24 Nov 2026 back to 24 Jan 2017
+    assert window.search("LA ViE", now=NOW).results[0].next_dates == []
+    assert window.search("LA ViE", now=dt.datetime(2026, 10, 31, 9, tzinfo=BERLIN)).results[0].next_dates
+    assert knowledge.confirmed_within(12) is knowledge
+
+
+def test_a_day_without_a_time_is_a_date_in_the_json_never_midnight(knowledge):
+    window = knowledge.confirmed_within(12 * 20)
+    data = window.search("AWO Seniorennachmittage Weiße Rose", now=NOW).to_json()
+    r = next(r for r in data["results"] if "Seniorennachmittage" in r["name"])
+    # Mondays and Fridays (afternoons, as a name says, not a time) and Thursday mornings
+    assert r["next_dates"] == ["2026-11-26", "2026-11-27", "2026-11-30"]
+    f = window.find_facility("awo-seniorennachmittage-in-der-weissen-rose")
+    thursday = window.next_dates(f, NOW)[0]
+    assert (thursday.timed, thursday.part_of_day) == (False, "morning")
 
 
 def test_json_answer_has_exactly_the_contract_fields(knowledge):
@@ -195,8 +223,8 @@ def test_json_answer_has_exactly_the_contract_fields(knowledge):
     ]
     assert list(r["contact"]) == ["phone", "email", "website"]
     assert isinstance(r["location_exact"], bool)
-    for iso in r["next_dates"]:
-        assert dt.datetime.fromisoformat(iso).tzinfo is not None
+    for iso in r["next_dates"]:  # an instant with its offset, or a day alone ("2026-12-02")
+        assert len(iso) == 10 or dt.datetime.fromisoformat(iso).tzinfo is not None
 
 
 def test_approximate_locations_are_flagged(knowledge):
@@ -212,13 +240,14 @@ def test_unknown_question_finds_nothing_without_inventing(knowledge):
 
 
 def test_cached_next_dates_equal_a_fresh_expansion_at_every_moment(knowledge):
+    knowledge = knowledge.confirmed_within(12 * 20)
     scheduled = [f for f in knowledge.facilities if f.schedules][:12]
     assert len(scheduled) >= 5
     moments = [NOW + dt.timedelta(minutes=37 * i) for i in range(0, 24 * 60 // 37 * 9)]
     moments += [NOW - dt.timedelta(days=3), NOW + dt.timedelta(days=40), NOW]  # back and forth in time
     for now in moments:
         for f in scheduled:
-            fresh = [start for start, _ in knowledge.occurrences(f, now, 3)]
+            fresh = knowledge.occurrences(f, now, 3)
             assert knowledge.next_dates(f, now) == fresh, (f.name, now)
 
 

@@ -179,11 +179,19 @@ class Assistant:
         return self.engine.by_id.get(fid)
 
     def details(self, f: FacilityRecord, lang: str) -> Outgoing:
-        dates = self.engine.next_dates(f, self.now())
-        result = Result(f, f.category, None, None, next_dates=dates)
+        now = self.now()
+        dates = self.engine.next_dates(f, now)
+        result = Result(
+            f, f.category, None, None, next_dates=dates, hours_current=self.engine.hours_current(f, now)
+        )
         return Outgoing(render.card(result, lang, details=True), render.card_keyboard(result, lang))
 
+    def hours_current(self, f: FacilityRecord) -> bool:
+        """Whether the place's hours were confirmed recently enough to compute dates from."""
+        return self.engine.hours_current(f, self.now())
+
     def calendar_file(self, f: FacilityRecord, count: int = 5) -> BufferedInputFile | None:
+        """The next dates as an .ics file; None when none are known from recently confirmed hours."""
         occurrences = self.engine.occurrences(f, self.now(), count)
         if not occurrences:
             return None
@@ -223,7 +231,11 @@ class Assistant:
         return [Outgoing(t, m) for t, m in render.answer_messages(blocks, results, lang)]
 
     def upcoming(self, district: int | None, lang: str, limit: int = 5) -> list[Outgoing]:
-        """Places with the soonest next dates, in and near the district (or city-wide)."""
+        """Places with the soonest next dates, in and near the district (or city-wide).
+
+        Dates come only from hours confirmed lately; when there are none, places that stated
+        regular times earlier are shown as stated, with the advice to ask before going.
+        """
         now = self.now()
         engine = self.engine
         pool = [f for f in engine.facilities if f.schedules]
@@ -235,9 +247,20 @@ class Assistant:
             dates = engine.next_dates(f, now)
             if dates:
                 dated.append((dates[0], f, dates))
-        dated.sort(key=lambda x: (x[0], x[1].name))
-        results = [Result(f, f.category, None, None, next_dates=dates) for _first, f, dates in dated[:limit]]
-        return [Outgoing(t, m) for t, m in render.answer_messages([_("Next dates:")], results, lang)]
+        if dated:
+            dated.sort(key=lambda x: (x[0].start, x[1].name))
+            results = [
+                Result(f, f.category, None, None, next_dates=dates, hours_current=True)
+                for _first, f, dates in dated[:limit]
+            ]
+            return [Outgoing(t, m) for t, m in render.answer_messages([_("Next dates:")], results, lang)]
+        stated = sorted(pool, key=lambda f: (f.district != district, -(f.hours_year or 0), f.name))
+        results = [Result(f, f.category, None, None) for f in stated[:limit]]
+        intro = _(
+            "No recently confirmed dates are known. These places stated regular times in earlier "
+            "years; please ask them before you go:"
+        )
+        return [Outgoing(t, m) for t, m in render.answer_messages([intro], results, lang)]
 
 
 def reply_language(u, chosen: str) -> tuple[str, str | None]:
