@@ -83,12 +83,14 @@ class Notifier:
         if "signup" in p and signup is None:
             return None  # erased meanwhile: nothing left to say
         if row.kind in ("signup_new", "signup_reminder"):
+            if signup.status == "withdrawn":
+                return None  # withdrawn before its card went out: the withdrawal notice says all
             district = self.district_names.get(signup.district_number) if signup.district_number else None
             area = await signups.area_name(session, signup.planning_area_id)
             text = staff_card(signup, district, area)
             if row.kind == "signup_reminder":
                 text = "⏰ " + _("This sign-up is still waiting for an answer.") + "\n" + text
-            return Note(text, staff_keyboard(signup.id), track=(signup.id, "card"))
+            return Note(text, staff_keyboard(signup.id, signup.status), track=(signup.id, "card"))
         if row.kind == "card_edit":
             if signup.status == "withdrawn":
                 return Note(withdrawn_card(signup.ref), None, edit=p["message"])

@@ -139,7 +139,8 @@ async def staff_button(
             return
         if action == "cancel":
             # the next text is not taken for a resident's question: it was most likely meant as the reply
-            await state.set_state(StaffInput.cancelled if await state.get_state() else None)
+            if await state.get_state() in (StaffInput.message.state, StaffInput.placed_note.state):
+                await state.set_state(StaffInput.cancelled)
             await query.answer()
             await query.message.edit_text(_("Cancelled. Nothing was sent."))
             return
