@@ -253,6 +253,21 @@ if __name__ == "__main__":
     app()
 
 
+async def _unreachable(settings) -> str | None:
+    """Without admins, a sign-up in an area nobody coordinates would reach nobody: say which areas."""
+    from bot.services import signups
+
+    async with _ready_session(settings.database_url) as session:
+        areas = await signups.uncovered_areas(session)
+    if not areas:
+        return None
+    return (
+        f"Anmeldungen erreichen niemanden: Planungsgebiete ohne Koordination ({', '.join(areas)}) "
+        "und QUARTIER_ADMIN_IDS ist leer. Bitte QUARTIER_ADMIN_IDS setzen oder Koordinator/innen "
+        "eintragen (quartier coordinator add)."
+    )
+
+
 @app.command()
 def run() -> None:
     """Start the bot: long polling, or a webhook when QUARTIER_WEBHOOK_URL is set.
@@ -266,6 +281,9 @@ def run() -> None:
     settings = get_settings()
     if problem := settings.webhook_problem():  # before the database, the sandbox or Telegram
         typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    if settings.bot_token and not settings.admin_ids and (problem := asyncio.run(_unreachable(settings))):
+        typer.echo(problem, err=True)  # real people's sign-ups would reach nobody
         raise typer.Exit(2)
     configure_logging(settings.log_level)
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from knowledge.models import Base
@@ -96,6 +108,24 @@ class Signup(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffCard(Base):
+    """Where a sign-up's card (or a relayed answer) stands in a coordinator's chat.
+
+    Only message coordinates, so that the card can be edited when the sign-up changes and
+    stripped of the person's data when they withdraw or are erased; the rows go with the
+    sign-up.
+    """
+
+    __tablename__ = "staff_cards"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_staff_cards_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signups.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10), default="card")  # card | relay
 
 
 class OutboxMessage(Base):

@@ -2,6 +2,10 @@
 
 Rows hold ids, not texts (except relayed messages until they are sent), so the
 notification shows the sign-up as it is now; an erased sign-up sends nothing.
+Cards and relayed answers sent to coordinators are remembered by their place in the
+chat (`signups.track_card`) once Telegram accepted them; `card_edit` and `card_erased`
+rows edit them in place (a crash between sending and remembering leaves that one card
+as it was: it is still refused kindly when its buttons are pressed).
 Alongside runs the housekeeping: reminders of untouched sign-ups, erasure after
 the retention period, and deletion of outbox rows sent longer ago than
 `outbox_keep_days`.
@@ -31,7 +35,14 @@ from bot.safe_html import NAME, TEXT, esc
 from bot.services import demand, networks, outbox, people, signups
 from bot.services.outbox import OutboxWorker, Pace, Permanent, RetryAfter
 from bot.settings import Settings
-from bot.signup_texts import reply_keyboard, staff_card, staff_keyboard, status_label
+from bot.signup_texts import (
+    erased_card,
+    reply_keyboard,
+    staff_card,
+    staff_keyboard,
+    status_label,
+    withdrawn_card,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,8 @@ class Note:
     markup: InlineKeyboardMarkup | None = None
     photo: str | None = None  # a Telegram file_id
     document: str | None = None  # a Telegram file_id
+    edit: int | None = None  # edit this message of the chat instead of sending a new one
+    track: tuple[int, str] | None = None  # (sign-up id, card kind): remember where it was sent
 
 
 class Notifier:
@@ -71,12 +84,28 @@ class Notifier:
         if "signup" in p and signup is None:
             return None  # erased meanwhile: nothing left to say
         if row.kind in ("signup_new", "signup_reminder"):
+            if signup.status == "withdrawn":
+                return None  # withdrawn before its card went out: the withdrawal notice says all
             district = self.district_names.get(signup.district_number) if signup.district_number else None
             area = await signups.area_name(session, signup.planning_area_id)
             text = staff_card(signup, district, area)
             if row.kind == "signup_reminder":
                 text = "⏰ " + _("This sign-up is still waiting for an answer.") + "\n" + text
-            return Note(text, staff_keyboard(signup.id))
+            return Note(text, staff_keyboard(signup.id, signup.status), track=(signup.id, "card"))
+        if row.kind == "card_edit":
+            if signup.status == "withdrawn":
+                return Note(withdrawn_card(signup.ref), None, edit=p["message"])
+            if p.get("card") != "card":
+                return None
+            district = self.district_names.get(signup.district_number) if signup.district_number else None
+            area = await signups.area_name(session, signup.planning_area_id)
+            return Note(
+                staff_card(signup, district, area),
+                staff_keyboard(signup.id, signup.status),
+                edit=p["message"],
+            )
+        if row.kind == "card_erased":
+            return Note(erased_card(p["ref"]), None, edit=p["message"])
         if row.kind == "signup_status":
             text = _("Your sign-up {ref}: {status}.").format(ref=signup.ref, status=status_label(p["status"]))
             if p["status"] == "placed" and signup.status_note:
@@ -100,8 +129,11 @@ class Notifier:
                 text="✉ " + _("Write to the person"),
                 callback_data=StaffCb(action="write", sid=signup.id).pack(),
             )
-            markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-            return Note(f"{head}\n\n{esc(p['text'], RELAYED)}", markup)
+            return Note(
+                f"{head}\n\n{esc(p['text'], RELAYED)}",
+                InlineKeyboardMarkup(inline_keyboard=[[button]]),
+                track=(signup.id, "relay"),
+            )
         log.error("outbox row %s has unknown kind %s", row.id, row.kind)
         raise Permanent("unknown kind")
 
@@ -119,27 +151,45 @@ class Notifier:
             lang = pick_language(chosen, reported, self.default_language)
             with self.i18n.context(), self.i18n.use_locale(lang):
                 rendered = await self.render(session, row)
-        if rendered is not None:
-            await self._deliver(row.chat_id, rendered)
+        if rendered is None:
+            return
+        message_id = await self._deliver(row.chat_id, rendered)
+        if rendered.track is not None and message_id is not None:
+            async with self.sessionmaker() as session:
+                if await session.get(Signup, rendered.track[0]) is not None:  # not erased meanwhile
+                    await signups.track_card(
+                        session, rendered.track[0], row.chat_id, message_id, rendered.track[1]
+                    )
+                    await session.commit()
 
-    async def _deliver(self, chat_id: int, note: Note) -> None:
+    async def _deliver(self, chat_id: int, note: Note) -> int | None:
         try:
             with paced_elsewhere():  # a 429 pauses the whole outbox (OutboxWorker), not just this row
-                await self._send(chat_id, note)
+                return await self._send(chat_id, note)
         except TelegramRetryAfter as exc:
             raise RetryAfter(exc.retry_after) from exc
         except TelegramForbiddenError as exc:
             raise Permanent("blocked by the person", blocked=True) from exc
         except TelegramBadRequest as exc:
+            if note.edit is not None and "not modified" in exc.message:
+                return None  # the card already says this
             raise Permanent(exc.message[:150]) from exc
 
-    async def _send(self, chat_id: int, note: Note) -> None:
+    async def _send(self, chat_id: int, note: Note) -> int | None:
+        if note.edit is not None:
+            await self.bot.edit_message_text(
+                text=note.text, chat_id=chat_id, message_id=note.edit, reply_markup=note.markup
+            )
+            return None
         if note.document:
-            await self.bot.send_document(chat_id, note.document, caption=note.text, reply_markup=note.markup)
+            sent = await self.bot.send_document(
+                chat_id, note.document, caption=note.text, reply_markup=note.markup
+            )
         elif note.photo:
-            await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
+            sent = await self.bot.send_photo(chat_id, note.photo, caption=note.text, reply_markup=note.markup)
         else:
-            await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
+            sent = await self.bot.send_message(chat_id, note.text, reply_markup=note.markup)
+        return getattr(sent, "message_id", None)
 
     async def _render_network(self, session: AsyncSession, kind: str, p: dict) -> Note | None:
         if kind == "broadcast":

@@ -82,16 +82,48 @@ def summary(item: Draft | Signup, district_name: str | None) -> str:
     return "\n".join(lines)
 
 
-def staff_keyboard(signup_id: int) -> InlineKeyboardMarkup:
+def staff_status_label(status: str) -> str:
+    """The status as the coordination says it (status_label speaks to the person)."""
+    return {
+        "new": _("received, not yet handled"),
+        "contacted": _("in contact with the person"),
+        "placed": _("placed"),
+        "not_fit": _("closed: not a fit"),
+        "withdrawn": _("withdrawn by the person"),
+    }.get(status, status)
+
+
+def staff_keyboard(signup_id: int, status: str = "new") -> InlineKeyboardMarkup | None:
+    """Only the buttons that still apply: a closed sign-up can only be written to."""
+
     def b(text: str, action: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text=text, callback_data=StaffCb(action=action, sid=signup_id).pack())
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
+    if status == "withdrawn":
+        return None
+    write = b("✉ " + _("Write to the person"), "write")
+    if status == "new":
+        rows = [
             [b("📞 " + _("Contacted"), "contacted"), b("✅ " + _("Placed"), "placed")],
-            [b("✖ " + _("Not a fit"), "not_fit"), b("✉ " + _("Write to the person"), "write")],
+            [b("✖ " + _("Not a fit"), "not_fit"), write],
         ]
-    )
+    elif status == "contacted":
+        rows = [[b("✅ " + _("Placed"), "placed"), b("✖ " + _("Not a fit"), "not_fit")], [write]]
+    else:
+        rows = [[write]]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def withdrawn_card(ref: str) -> str:
+    return "📝 " + _(
+        "<b>Sign-up {ref}</b>: withdrawn by the person. Their data is no longer shown here."
+    ).format(ref=ref)
+
+
+def erased_card(ref: str) -> str:
+    return "📝 " + _(
+        "<b>Sign-up {ref}</b>: the person's data has been erased. Nothing more can be sent to them."
+    ).format(ref=ref)
 
 
 def staff_card(signup: Signup, district_name: str | None, area_name: str | None) -> str:
@@ -101,7 +133,7 @@ def staff_card(signup: Signup, district_name: str | None, area_name: str | None)
         lines.append("⚠ " + _("No coordinator is set up for this district: please take it on or pass it on."))
     if area_name:
         lines.append(_("Planning area: {area}").format(area=esc(area_name, NAME)))
-    lines.append(_("Status: {status}").format(status=status_label(signup.status)))
+    lines.append(_("Status: {status}").format(status=staff_status_label(signup.status)))
     lines.append(summary(signup, district_name))
     return "\n".join(lines)
 

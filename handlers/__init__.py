@@ -32,6 +32,7 @@ def setup_routers(group_mode: str = "answer") -> list[Router]:
         monitoring.make_router(),
         menu.make_router(),
         places.make_router(),
+        coordinator.make_after_cancel_router(),
         search.make_router(),
         groups.make_router(answer=group_mode == "answer"),
         errors.make_router(),

@@ -30,6 +30,19 @@ from handlers.sending import refuse_not_staff, staff_only, stale_button
 class StaffInput(StatesGroup):
     placed_note = State()
     message = State()
+    cancelled = State()  # a reply was cancelled: the next text is not taken for a question
+
+
+async def refuse_gone(target: Message | CallbackQuery) -> None:
+    """The sign-up was withdrawn or erased: its coordinator learns that kindly, nothing else."""
+    text = _(
+        "The person has withdrawn this sign-up or deleted their data, so I can no longer "
+        "pass anything on to them."
+    )
+    if isinstance(target, CallbackQuery):
+        await target.answer(text, show_alert=True)
+    else:
+        await target.answer(text)
 
 
 async def redeem(
@@ -65,7 +78,11 @@ async def inbox(
     for s in rows[:20]:
         district = assistant.engine.district_names.get(s.district_number) if s.district_number else None
         area = await signups.area_name(session, s.planning_area_id)
-        await message.answer(staff_card(s, district, area), reply_markup=staff_keyboard(s.id))
+        sent = await message.answer(
+            staff_card(s, district, area), reply_markup=staff_keyboard(s.id, s.status)
+        )
+        await signups.track_card(session, s.id, sent.chat.id, sent.message_id)
+        await session.commit()
 
 
 async def staff_button(
@@ -77,11 +94,12 @@ async def staff_button(
     settings: Settings,
 ) -> None:
     action, sid = callback_data.action, callback_data.sid
+    card = (query.message.chat.id, query.message.message_id) if query.message else None
     try:
         if action in ("contacted", "not_fit"):
-            s = await signups.set_status(session, person, sid, action, settings.admin_ids)
-            await query.answer(_("Saved: {ref}").format(ref=s.ref))
-            await query.message.answer(
+            # the card itself is edited through the outbox, like the cards in other coordinators' chats
+            s = await signups.set_status(session, person, sid, action, settings.admin_ids, card=card)
+            await query.answer(
                 _("Sign-up {ref}: marked as “{status}”. The person has been told.").format(
                     ref=s.ref, status=_("contacted") if action == "contacted" else _("not a fit")
                 )
@@ -90,8 +108,14 @@ async def staff_button(
         if action in ("placed", "write"):
             s = await signups.get_for_staff(session, person, sid, settings.admin_ids)
             await session.commit()
+            if s.status == "withdrawn":
+                await refuse_gone(query)
+                return
             await state.set_state(StaffInput.placed_note if action == "placed" else StaffInput.message)
-            await state.update_data(staff_sid=s.id)
+            # the card the button was on, for a "placed" note (a relayed answer is no card)
+            await state.update_data(
+                staff_sid=s.id, staff_card=list(card) if action == "placed" and card else None
+            )
             await query.answer()
             kb = InlineKeyboardBuilder()
             if action == "placed":
@@ -105,21 +129,28 @@ async def staff_button(
             await query.message.answer(prompt.format(ref=s.ref), reply_markup=kb.as_markup())
             return
         if action == "placed_skip":
+            data = await state.get_data()
             await state.set_state(None)
-            s = await signups.set_status(session, person, sid, "placed", settings.admin_ids)
+            pressed = tuple(data["staff_card"]) if data.get("staff_card") else None
+            s = await signups.set_status(session, person, sid, "placed", settings.admin_ids, card=pressed)
             await query.answer()
             await query.message.edit_text(
                 _("Sign-up {ref}: placed. The person has been told.").format(ref=s.ref)
             )
             return
         if action == "cancel":
-            await state.set_state(None)
+            # the next text is not taken for a resident's question: it was most likely meant as the reply
+            if await state.get_state() in (StaffInput.message.state, StaffInput.placed_note.state):
+                await state.set_state(StaffInput.cancelled)
             await query.answer()
-            await query.message.edit_text(_("Cancelled."))
+            await query.message.edit_text(_("Cancelled. Nothing was sent."))
             return
     except signups.Refused as exc:
         if str(exc) == "closed":
             await query.answer(_("This sign-up is already closed."), show_alert=True)
+            return
+        if str(exc) in ("unknown", "gone") and await signups.is_staff(session, person, settings.admin_ids):
+            await refuse_gone(query)
             return
         await refuse_not_staff(query)
         return
@@ -136,15 +167,35 @@ async def staff_text(
     text = (message.text or "").strip()
     try:
         if current == StaffInput.placed_note.state:
-            s = await signups.set_status(session, person, sid, "placed", settings.admin_ids, note=text)
+            pressed = tuple(data["staff_card"]) if data.get("staff_card") else None
+            s = await signups.set_status(
+                session, person, sid, "placed", settings.admin_ids, note=text, card=pressed
+            )
             await message.answer(_("Sign-up {ref}: placed. The person has been told.").format(ref=s.ref))
         else:
             s = await signups.relay_to_person(
                 session, person, sid, text, settings.admin_ids, f"{message.chat.id}:{message.message_id}"
             )
             await message.answer(_("Sent to the person of sign-up {ref}.").format(ref=s.ref))
-    except signups.Refused:
-        await refuse_not_staff(message)
+    except signups.Refused as exc:
+        if str(exc) == "closed":
+            await message.answer(_("This sign-up is already closed."))
+        elif str(exc) in ("unknown", "gone"):
+            await refuse_gone(message)
+        else:
+            await refuse_not_staff(message)
+
+
+async def after_cancel(message: Message, state: FSMContext) -> None:
+    """The first text after a cancelled reply: neither sent nor searched, the way on is named."""
+    await state.set_state(None)
+    await message.answer(
+        _(
+            "You cancelled your reply, so I have not sent this to anybody. To write to the person, "
+            "press “Write to the person” on the sign-up again; to search for it, "
+            "send your question once more."
+        )
+    )
 
 
 def make_router() -> Router:
@@ -153,4 +204,11 @@ def make_router() -> Router:
     router.message.register(inbox, Command("inbox"))
     router.callback_query.register(staff_button, StaffCb.filter())
     router.message.register(staff_text, StateFilter(StaffInput.placed_note, StaffInput.message), TEXT)
+    return router
+
+
+def make_after_cancel_router() -> Router:
+    """After the menu and commands, so that those still work right after a Cancel."""
+    router = private_only(Router(name="coordinator-after-cancel"))
+    router.message.register(after_cancel, StateFilter(StaffInput.cancelled), TEXT)
     return router

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.callbacks import PersonSignupCb, SignupCb
 from bot.filters import LOCATION, TEXT, button, private_only
-from bot.models import Person
+from bot.models import Person, Signup
 from bot.safe_html import NAME, esc, fit
 from bot.services import erasure, networks, signups
 from bot.services.assistant import Assistant
@@ -295,16 +295,30 @@ async def on_button(
         await state.set_state(None)
         await state.update_data(draft=None)
         await query.answer()
-        await query.message.edit_text(
-            _(
-                "Thank you! Your sign-up <b>{ref}</b> has been sent to the district coordination of "
-                "{district}. They will answer you here. /mydata shows what is stored, /withdraw withdraws it."
-            ).format(
-                ref=signup.ref, district=esc(assistant.engine.district_names.get(draft.district, ""), NAME)
-            )
-        )
+        district = assistant.engine.district_names.get(draft.district, "")
+        await query.message.edit_text(await _receipt(session, signup, district, settings.admin_ids))
         return
     await stale_button(query)
+
+
+async def _receipt(session: AsyncSession, signup: Signup, district: str, admin_ids: list[int]) -> str:
+    """Where the sign-up really went: the area's coordination, the central team, or nobody yet."""
+    if not signup.unassigned:
+        area = await signups.area_name(session, signup.planning_area_id) or district
+        return _(
+            "Thank you! Your sign-up <b>{ref}</b> has been sent to the district coordination of "
+            "{district}. They will answer you here. /mydata shows what is stored, /withdraw withdraws it."
+        ).format(ref=signup.ref, district=esc(area, NAME))
+    if admin_ids:
+        return _(
+            "Thank you! No district coordinator is set up for {district} yet, so your sign-up <b>{ref}</b> "
+            "has been sent to the city's central team. They will answer you here. "
+            "/mydata shows what is stored, /withdraw withdraws it."
+        ).format(ref=signup.ref, district=esc(district, NAME))
+    return _(
+        "Your sign-up <b>{ref}</b> is stored, but nobody can receive it yet: no coordination is set up "
+        "for {district}. /mydata shows what is stored, /withdraw withdraws it."
+    ).format(ref=signup.ref, district=esc(district, NAME))
 
 
 # -- typed answers ------------------------------------------------------------------------
@@ -462,7 +476,18 @@ async def person_button(
             await state.set_state(Replying.text)
             await state.update_data(reply_sid=s.id)
             await query.answer()
-            await query.message.answer(_("Write your answer to the coordination ({ref}):").format(ref=s.ref))
+            kb = InlineKeyboardBuilder()
+            kb.button(text="✖ " + _("Cancel"), callback_data=PersonSignupCb(action="cancel_reply", sid=s.id))
+            await query.message.answer(
+                _("Write your answer to the coordination ({ref}):").format(ref=s.ref),
+                reply_markup=kb.as_markup(),
+            )
+            return
+        if action == "cancel_reply":
+            if await state.get_state() == Replying.text.state:
+                await state.set_state(None)
+            await query.answer()
+            await query.message.edit_text(_("Cancelled. Nothing was sent."))
             return
     except signups.Refused:
         pass

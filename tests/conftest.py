@@ -159,6 +159,7 @@ async def signup_engine(seeded_engine) -> AsyncIterator[AsyncEngine]:
         m.Subscription,
         m.TopicSubscription,
         m.AuditEntry,
+        m.StaffCard,
         m.Signup,
         m.CoordinatorArea,
         m.Invite,

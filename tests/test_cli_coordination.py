@@ -108,3 +108,30 @@ def test_volunteers_export_writes_csv_of_one_area_and_is_audited(db_env, tmp_pat
         return list(await s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "export")))
 
     assert any("1 rows" in d for d in run(audited, db_env))
+
+
+def test_run_with_a_real_token_refuses_when_sign_ups_could_reach_nobody(db_env, monkeypatch):
+    """No admin and an area without coordinator: one clear line naming the areas, no start."""
+    from bot.settings import get_settings
+    from knowledge.models import PlanningArea
+
+    async def setup(s):
+        person = await people.get_or_create(s, 81_000_101, "de")
+        await signups.add_coordinator(s, person, 2)
+        await s.commit()
+        return {a.id: a.name for a in await s.scalars(select(PlanningArea))}
+
+    names = run(setup, db_env)
+    monkeypatch.setenv("QUARTIER_BOT_TOKEN", "123456:REAL-TOKEN")
+    monkeypatch.delenv("QUARTIER_ADMIN_IDS", raising=False)
+    monkeypatch.delenv("QUARTIER_WEBHOOK_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["run"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "QUARTIER_ADMIN_IDS" in lines[0]
+    assert all(name in lines[0] for number, name in names.items() if number != 2)
+    assert names[2] not in lines[0]  # it has a coordinator

@@ -128,6 +128,8 @@ async def test_full_sign_up_reaches_only_the_district_coordinator(env, caplog):
     assert stored.district_number == DURLACH and stored.planning_area_id == area and not stored.unassigned
     assert stored.interests == ["visiting", "digital"] and stored.phone == "+497211335101"
     assert stored.ref in text_of(receipt)
+    async with sessionmaker() as s:  # the receipt names the coordination it really went to
+        assert await signups.area_name(s, area) in text_of(receipt)
 
     (notice,) = await coord.wait_for_bot(1, timeout=10)
     assert stored.ref in text_of(notice) and note in text_of(notice)
@@ -150,11 +152,16 @@ async def test_full_sign_up_reaches_only_the_district_coordinator(env, caplog):
     await coord.press(notice.message["message_id"], button(notice, "st:write"))
     await coord.wait_for_bot(1, timeout=10)  # the prompt
     await coord.send_text("Hallo! Passt Ihnen Donnerstag?")
-    (relayed, _sent_note) = await asyncio.gather(
-        volunteer.wait_for_bot(1, timeout=10), coord.wait_for_bot(1, timeout=10)
+    (relayed, coord_side) = await asyncio.gather(
+        volunteer.wait_for_bot(1, timeout=10), coord.wait_for_bot(2, timeout=10)
     )
     relayed = relayed[0]
     assert "Donnerstag" in text_of(relayed) and stored.ref in text_of(relayed)
+    # writing to the person counts as contact: the card says so, "Contacted" is gone
+    (card,) = [m for m in coord_side if m.method == "editMessageText"]
+    assert card.params["message_id"] == notice.message["message_id"]
+    assert "Status: in Kontakt mit der Person" in text_of(card) and note in text_of(card)
+    assert {d.rsplit(":", 1)[0] for d in buttons(card).values()} == {"st:placed", "st:not_fit", "st:write"}
     await volunteer.press(relayed.message["message_id"], button(relayed, "ps:reply"))
     await volunteer.wait_for_bot(1, timeout=10)
     await volunteer.send_text("Ja, Donnerstag passt.")
@@ -166,9 +173,12 @@ async def test_full_sign_up_reaches_only_the_district_coordinator(env, caplog):
     await coord.press(notice.message["message_id"], button(notice, "st:placed"))
     await coord.wait_for_bot(1, timeout=10)  # asks for a note
     await coord.send_text("Seniorenclub Durlach")
-    await coord.wait_for_bot(1, timeout=10)
+    coord_side = await coord.wait_for_bot(2, timeout=10)
     (status,) = await volunteer.wait_for_bot(1, timeout=10)
     assert stored.ref in text_of(status) and "Seniorenclub Durlach" in text_of(status)
+    (card,) = [m for m in coord_side if m.method == "editMessageText"]
+    assert card.params["message_id"] == notice.message["message_id"] and "Status: vermittelt" in text_of(card)
+    assert {d.rsplit(":", 1)[0] for d in buttons(card).values()} == {"st:write"}
 
     # the person's data: as text and as a JSON file
     await volunteer.send_text("/mydata")
@@ -191,40 +201,124 @@ async def test_full_sign_up_reaches_only_the_district_coordinator(env, caplog):
         assert secret not in logged
 
 
-async def test_withdraw_and_delete_tell_the_coordinator_without_data(env):
+def tr(msgid: str, lang: str) -> str:
+    return make_i18n().gettext(msgid, locale=lang)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_withdraw_and_delete_strip_the_coordinators_cards(env, lang):
     sandbox, _settings, sessionmaker = env
     area = await area_of(sessionmaker, DURLACH)
-    coord, _ = await coordinator(sandbox, sessionmaker, area)
+    coord, _ = await coordinator(sandbox, sessionmaker, area, lang=lang)
     volunteer = sandbox.user(next(_users), language_code="de")
-    await sign_up(volunteer, "Ich will in Durlach helfen", phone=None, note="erste Anmeldung")
-    await coord.wait_for_bot(1, timeout=10)
-    await sign_up(volunteer, "Ich möchte mich in Durlach engagieren", phone=None, note=None)
+    await sign_up(volunteer, "Ich will in Durlach helfen", phone="0721 133 5102", note="erste Anmeldung")
+    (first,) = await coord.wait_for_bot(1, timeout=10)
+    await sign_up(volunteer, "Ich möchte mich in Durlach engagieren", phone=None, note="zweite Anmeldung")
     (second,) = await coord.wait_for_bot(1, timeout=10)
+    assert "erste Anmeldung" in text_of(first) and "+497211335102" in text_of(first)
 
     await volunteer.send_text("/withdraw")
     (choice,) = await volunteer.wait_for_bot(1, timeout=10)
-    withdraw = sorted(d for d in buttons(choice).values() if d.startswith("ps:withdraw"))[0]
+    withdraw = min(
+        (d for d in buttons(choice).values() if d.startswith("ps:withdraw")),
+        key=lambda d: int(d.split(":")[-1]),
+    )
     done = await step(volunteer, choice, withdraw)
-    (told,) = await coord.wait_for_bot(1, timeout=10)
-    assert "erste Anmeldung" not in text_of(told)
+    told, edited = sorted(await coord.wait_for_bot(2, timeout=10), key=lambda m: m.method != "sendMessage")
     async with sessionmaker() as s:
         statuses = sorted((await s.execute(select(Signup.ref, Signup.status))).all(), key=lambda r: r[0])
     withdrawn = [r for r, st in statuses if st == "withdrawn"]
     assert len(withdrawn) == 1 and withdrawn[0] in text_of(told) and withdrawn[0] in text_of(done)
+    assert "erste Anmeldung" not in text_of(told)
+    # the card itself no longer shows the phone number or the note, and has no buttons
+    assert edited.method == "editMessageText" and edited.params["message_id"] == first.message["message_id"]
+    assert withdrawn[0] in text_of(edited)
+    assert "erste Anmeldung" not in text_of(edited) and "+497211335102" not in text_of(edited)
+    assert not buttons(edited)
 
     await volunteer.send_text("/delete")
     (confirm,) = await volunteer.wait_for_bot(1, timeout=10)
     erased = await step(volunteer, confirm, button(confirm, "ps:delete"))
     assert erased.method == "editMessageText"
-    (told2,) = await coord.wait_for_bot(1, timeout=10)
+    got = await coord.wait_for_bot(3, timeout=10)
+    (told2,) = [m for m in got if m.method == "sendMessage"]
+    edits = {m.params["message_id"]: m for m in got if m.method == "editMessageText"}
+    assert set(edits) == {first.message["message_id"], second.message["message_id"]}
+    for card in edits.values():
+        assert "Anmeldung" not in text_of(card).replace("<b>Anmeldung", "") and not buttons(card)
+    assert "zweite Anmeldung" not in text_of(edits[second.message["message_id"]])
     async with sessionmaker() as s:
         assert await s.scalar(select(Person).where(Person.telegram_id == volunteer.id)) is None
         assert await s.scalar(select(func.count()).select_from(Signup)) == 0
     assert "Durlach" not in text_of(told2).replace("Durlach und", "")  # only the reference number
 
-    # the coordinator's old buttons now point at nothing: a clear answer, nothing changes
+    # the coordinator's old buttons now point at nothing: a kind, true answer, nothing changes
+    gone = tr(
+        "The person has withdrawn this sign-up or deleted their data, so I can no longer "
+        "pass anything on to them.",
+        lang,
+    )
+    answer = await coord.press_for_answer(second.message["message_id"], button(second, "st:write"))
+    assert answer["show_alert"] and answer["text"] == gone
     answer = await coord.press_for_answer(second.message["message_id"], button(second, "st:contacted"))
-    assert answer["show_alert"]
+    assert answer["show_alert"] and answer["text"] == gone
+    # and their next text is a question again (no reply was opened)
+    await coord.send_text("Seniorentreff in Durlach")
+    (reply,) = await coord.wait_for_bot(1, timeout=10)
+    assert gone not in text_of(reply)
+
+
+@pytest.mark.parametrize("lang", ["de", "tr"])
+async def test_reply_prompts_have_cancel_and_a_cancelled_reply_is_not_searched(env, lang):
+    sandbox, _settings, sessionmaker = env
+    area = await area_of(sessionmaker, DURLACH)
+    coord, _ = await coordinator(sandbox, sessionmaker, area, lang=lang)
+    volunteer = sandbox.user(next(_users), language_code=lang)
+    await sign_up(volunteer, "Ich möchte mich in Durlach engagieren", phone=None, note=None)
+    (notice,) = await coord.wait_for_bot(1, timeout=10)
+    heard = len(volunteer.messages)
+
+    # the coordinator opens a reply and cancels it
+    await coord.press(notice.message["message_id"], button(notice, "st:write"))
+    (prompt,) = await coord.wait_for_bot(1, timeout=10)
+    cancelled = await step(coord, prompt, button(prompt, "st:cancel"))
+    assert text_of(cancelled) == tr("Cancelled. Nothing was sent.", lang)
+    # the text meant as the reply: neither sent nor answered as a search
+    await coord.send_text("Passt Ihnen Donnerstag um 18 Uhr?")
+    (said,) = await coord.wait_for_bot(1, timeout=10)
+    after_cancel = tr(
+        "You cancelled your reply, so I have not sent this to anybody. To write to the person, "
+        "press “Write to the person” on the sign-up again; to search for it, "
+        "send your question once more.",
+        lang,
+    )
+    assert text_of(said) == after_cancel
+    # a new question afterwards is answered as one
+    await coord.send_text("Seniorentreff in Durlach")
+    (answer,) = await coord.wait_for_bot(1, timeout=10)
+    assert text_of(answer) != text_of(said)
+    await asyncio.sleep(0.3)
+    assert len(volunteer.messages) == heard  # nothing reached the person
+    async with sessionmaker() as s:
+        relays = await s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "relay_to_person")
+        )
+    assert relays == 0
+
+    # a real reply: the person's "Reply" prompt has Cancel too, and after it their text is a question
+    await coord.press(notice.message["message_id"], button(notice, "st:write"))
+    await coord.wait_for_bot(1, timeout=10)
+    await coord.send_text("Passt Ihnen Donnerstag?")
+    await coord.wait_for_bot(2, timeout=10)  # "sent" and the card now "in contact"
+    (relayed,) = await volunteer.wait_for_bot(1, timeout=10)
+    await volunteer.press(relayed.message["message_id"], button(relayed, "ps:reply"))
+    (reply_prompt,) = await volunteer.wait_for_bot(1, timeout=10)
+    undone = await step(volunteer, reply_prompt, button(reply_prompt, "ps:cancel_reply"))
+    assert text_of(undone) == tr("Cancelled. Nothing was sent.", lang)
+    await volunteer.send_text("Seniorentreff in Durlach")
+    await volunteer.wait_for_bot(1, timeout=10)
+    with pytest.raises(TimeoutError):  # nothing relayed to the coordination
+        await coord.wait_for_bot(1, timeout=0.5)
 
 
 async def test_arabic_sign_up_without_coordinator_goes_to_admins_and_is_reminded(env):
@@ -238,6 +332,14 @@ async def test_arabic_sign_up_without_coordinator_goes_to_admins_and_is_reminded
     assert any("\u0600" <= ch <= "\u06ff" for ch in text_of(summary) + text_of(receipt))
     (notice,) = await admin.wait_for_bot(1, timeout=10)
     assert "⚠" in text_of(notice)  # flagged: nobody coordinates this area yet
+    central = tr(
+        "Thank you! No district coordinator is set up for {district} yet, so your sign-up <b>{ref}</b> "
+        "has been sent to the city's central team. They will answer you here. "
+        "/mydata shows what is stored, /withdraw withdraws it.",
+        "ar",
+    )
+    ref = text_of(receipt).split("<b>")[1].split("</b>")[0]
+    assert text_of(receipt) == central.format(ref=ref, district="Durlach")
     async with sessionmaker() as s:
         stored = await s.scalar(select(Signup).order_by(Signup.id.desc()))
         assert stored.unassigned and stored.language == "ar"
@@ -251,7 +353,9 @@ async def test_arabic_sign_up_without_coordinator_goes_to_admins_and_is_reminded
 
     # the admin handles it (admins reach every area) and the person hears it in Arabic
     await admin.press(notice.message["message_id"], button(notice, "st:contacted"))
-    await admin.wait_for_bot(1, timeout=10)
+    (card,) = await admin.wait_for_bot(1, timeout=10)  # the card itself, edited; no extra message
+    assert card.method == "editMessageText" and card.params["message_id"] == notice.message["message_id"]
+    assert "st:contacted" not in json.dumps(card.params["reply_markup"])
     (status,) = await volunteer.wait_for_bot(1, timeout=10)
     assert stored.ref in text_of(status) and any("\u0600" <= ch <= "\u06ff" for ch in text_of(status))
 
@@ -334,9 +438,16 @@ async def test_a_restart_in_the_middle_of_the_form_continues_where_the_person_wa
             form = await step(u, form, "su:skip:")
             assert "Durlach" in text_of(form)
             form = await step(u, form, "su:ok:")
-            await step(u, form, "su:send:")
+            receipt = await step(u, form, "su:send:")
         async with make_sessionmaker(signup_engine)() as s:
             stored = await s.scalar(select(Signup))
+        # no coordinator and no admin (only the sandbox allows that): the receipt says so
+        nobody = tr(
+            "Your sign-up <b>{ref}</b> is stored, but nobody can receive it yet: no coordination is set up "
+            "for {district}. /mydata shows what is stored, /withdraw withdraws it.",
+            "de",
+        )
+        assert text_of(receipt) == nobody.format(ref=stored.ref, district="Durlach")
         assert stored.interests == ["children"] and stored.availability == ["weekends"]
         assert stored.district_number == DURLACH and stored.unassigned
         assert sandbox.invalid_calls == []

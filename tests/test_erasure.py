@@ -152,13 +152,14 @@ async def test_after_delete_no_table_holds_anything_of_the_person(env):
     coordinator_words = "Hallo Frau Yılmaz, passt Donnerstag?"
     await coord.send_text(coordinator_words)
     (relayed,) = await volunteer.wait_for_bot(1, timeout=10)
-    await coord.wait_for_bot(1, timeout=10)
+    await coord.wait_for_bot(2, timeout=10)  # "sent", and card1 edited to "in contact"
     await press(volunteer, relayed, button(relayed, "ps:reply"))
     volunteer_words = "Donnerstag passt, meine Nummer ist 0176 5550123"
     await say(volunteer, volunteer_words)
-    await coord.wait_for_bot(1, timeout=10)
+    (their_answer,) = await coord.wait_for_bot(1, timeout=10)
+    assert volunteer_words in text_of(their_answer)
     await press(coord, card1, button(card1, "st:placed"))
-    await say(coord, "Seniorentreff Durlach bei Frau Yılmaz")
+    await say(coord, "Seniorentreff Durlach bei Frau Yılmaz", 2)  # "placed", and card1 edited
     await volunteer.wait_for_bot(1, timeout=10)  # the status
     await coord.press(card2.message["message_id"], button(card2, "st:contacted"))
     await coord.wait_for_bot(1, timeout=10)
@@ -201,8 +202,14 @@ async def test_after_delete_no_table_holds_anything_of_the_person(env):
     (confirm,) = await say(volunteer, "/delete")
     erased = await press(volunteer, confirm, button(confirm, "ps:delete"))
     assert "erased" in text_of(erased) or "gelöscht" in text_of(erased)
-    (told,) = await coord.wait_for_bot(1, timeout=10)  # the open sign-up: withdrawn, by number only
+    # the open sign-up: withdrawn, by number only; both cards and the relayed answer are stripped
+    got = await coord.wait_for_bot(4, timeout=10)
+    (told,) = [m for m in got if m.method == "sendMessage"]
     assert refs[1] in text_of(told)
+    stripped = {m.params["message_id"] for m in got if m.method == "editMessageText"}
+    assert stripped == {m.message["message_id"] for m in (card1, card2, their_answer)}
+    shown = " ".join(text_of(m) for m in got)
+    assert not [name for name, secret in secrets.items() if "reference" not in name and secret in shown]
     await settled(sm)
 
     after = await everything_stored(sm)

@@ -10,7 +10,9 @@ What goes, in one transaction:
 What stays has no link back:
 - audit entries lose the actor (the foreign key sets it to NULL) and carry a pseudonym
   instead of the reference number of each erased sign-up (`signups.erase_signups`);
-- the coordinators of open sign-ups are told "withdrawn" with the reference number, once;
+- the coordinators of open sign-ups are told "withdrawn" with the reference number, once,
+  and every card and relayed answer of the person in coordinators' chats is edited to
+  show only the reference number and a notice (`signups.strip_cards`);
   the row that tells them keeps no text after sending, like every outbox row, and its
   key is a keyed hash (see bot.services.outbox), as are the keys of all kept rows;
 - invites the person used, meetings and broadcasts they announced, partners they

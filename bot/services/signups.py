@@ -4,6 +4,12 @@ Every read of personal data by a coordinator and every status change is audited;
 coordinator reaches only sign-ups of their own planning areas, admins reach all.
 Messages the people involved are owed go through the durable outbox in the same
 transaction as the change that causes them.
+
+Coordinators' cards stay true: every card the bot sent (and every relayed answer) is
+remembered by its place in the chat (`StaffCard`), and each change of the sign-up owes
+every card an edit through the outbox, in the change's transaction: a new status line
+and only the buttons that still apply; after a withdrawal or an erasure no contact
+data and no words of the person, only the reference number and a short notice.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from bot.models import (
     Invite,
     Person,
     Signup,
+    StaffCard,
 )
 from bot.services.outbox import aware, drop_about, enqueue, utcnow
 from knowledge.models import District, PlanningArea
@@ -165,6 +172,16 @@ async def recipients(session: AsyncSession, signup: Signup, admin_ids: list[int]
     return chats or sorted(set(admin_ids))
 
 
+async def uncovered_areas(session: AsyncSession) -> list[str]:
+    """Names of the planning areas nobody coordinates (their sign-ups go to the admins)."""
+    covered = select(CoordinatorArea.planning_area_id)
+    return list(
+        await session.scalars(
+            select(PlanningArea.name).where(PlanningArea.id.not_in(covered)).order_by(PlanningArea.id)
+        )
+    )
+
+
 async def area_name(session: AsyncSession, area_id: int | None) -> str | None:
     area = await session.get(PlanningArea, area_id) if area_id is not None else None
     return area.name if area else None
@@ -282,6 +299,10 @@ async def submit(
     )
     await session.commit()
     log.info("sign-up %s stored for area %s (unassigned=%s)", signup.ref, area, signup.unassigned)
+    if not chats and not admin_ids:  # only where `quartier run` allows it: the sandbox
+        log.warning(
+            "sign-up %s reaches nobody: area %s has no coordinator and no admin is set", signup.ref, area
+        )
     return signup
 
 
@@ -311,10 +332,14 @@ async def set_status(
     status: str,
     admin_ids: list[int],
     note: str | None = None,
+    card: tuple[int, int] | None = None,
 ) -> Signup:
+    """Change the status; `card` is the (chat, message) of the card the button was on."""
     if status not in STATUS_ACTIONS:
         raise Refused("status")
     signup = await get_for_staff(session, actor, signup_id, admin_ids)
+    if card is not None:  # a card sent before cards were remembered is edited too
+        await track_card(session, signup.id, *card)
     if signup.status not in SIGNUP_OPEN:
         await audit(session, actor, "status_change", signup.ref, allowed=False, detail="closed")
         await session.commit()
@@ -334,6 +359,7 @@ async def set_status(
         f"signup_status:{signup.id}:{status}",
         now,
     )
+    await refresh_cards(session, signup)
     await audit(session, actor, "status_change", signup.ref, detail=status)
     await session.commit()
     return signup
@@ -376,6 +402,63 @@ async def own_signup(session: AsyncSession, person: Person, signup_id: int) -> S
     return signup
 
 
+# -- cards in coordinators' chats ----------------------------------------------------------
+async def track_card(
+    session: AsyncSession, signup_id: int, chat_id: int, message_id: int, kind: str = "card"
+) -> None:
+    """Remember where a card stands (the caller commits); the same message twice is kept once."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(StaffCard)
+        .values(signup_id=signup_id, chat_id=chat_id, message_id=message_id, kind=kind)
+        .on_conflict_do_nothing(index_elements=[StaffCard.chat_id, StaffCard.message_id])
+    )
+
+
+async def cards_of(session: AsyncSession, signup_ids: list[int]) -> list[StaffCard]:
+    if not signup_ids:
+        return []
+    return list(
+        await session.scalars(
+            select(StaffCard).where(StaffCard.signup_id.in_(signup_ids)).order_by(StaffCard.id)
+        )
+    )
+
+
+async def refresh_cards(session: AsyncSession, signup: Signup) -> None:
+    """Owe every card of the sign-up an edit showing it as it is now (the caller commits).
+
+    The edit is rendered at sending time from the sign-up, so a later change wins; when
+    the sign-up is withdrawn the relayed answers lose the person's words as well.
+    """
+    await session.flush()
+    for card in await cards_of(session, [signup.id]):
+        if card.kind != "card" and signup.status != "withdrawn":
+            continue
+        await enqueue(
+            session,
+            card.chat_id,
+            "card_edit",
+            {"signup": signup.id, "message": card.message_id, "card": card.kind},
+            f"card:{card.chat_id}:{card.message_id}:{signup.status}",
+        )
+
+
+async def strip_cards(session: AsyncSession, rows: list[Signup]) -> None:
+    """Owe every card of these sign-ups (about to be erased) an edit without any of their data."""
+    refs = {s.id: s.ref for s in rows}
+    for card in await cards_of(session, list(refs)):
+        await enqueue(
+            session,
+            card.chat_id,
+            "card_erased",
+            {"ref": refs[card.signup_id], "message": card.message_id},
+            f"card_erased:{card.chat_id}:{card.message_id}",
+        )
+    if refs:
+        await session.execute(delete(StaffCard).where(StaffCard.signup_id.in_(list(refs))))
+
+
 async def tell_withdrawn(session: AsyncSession, signup: Signup, admin_ids: list[int]) -> None:
     # only the reference number: the coordinators learn nothing more about the person
     for chat in await recipients(session, signup, admin_ids):
@@ -391,6 +474,7 @@ async def withdraw(session: AsyncSession, person: Person, signup_id: int, admin_
     now = utcnow()
     signup.status, signup.updated_at, signup.closed_at = "withdrawn", now, now
     await tell_withdrawn(session, signup, admin_ids)
+    await refresh_cards(session, signup)
     await audit(session, person, "signup_withdrawn", signup.ref)
     await session.commit()
     return signup
@@ -443,6 +527,10 @@ async def relay_to_person(
     session: AsyncSession, actor: Person, signup_id: int, text: str, admin_ids: list[int], message_key: str
 ) -> Signup:
     signup = await get_for_staff(session, actor, signup_id, admin_ids)
+    if signup.status == "withdrawn":
+        await audit(session, actor, "relay_to_person", signup.ref, allowed=False, detail="withdrawn")
+        await session.commit()
+        raise Refused("gone")
     person = await session.get(Person, signup.person_id)
     await enqueue(
         session,
@@ -454,6 +542,7 @@ async def relay_to_person(
     await audit(session, actor, "relay_to_person", signup.ref)
     if signup.status == "new":
         signup.status, signup.updated_at = "contacted", utcnow()
+        await refresh_cards(session, signup)
     await session.commit()
     return signup
 
@@ -519,6 +608,7 @@ async def erase_signups(session: AsyncSession, rows: list[Signup], why: str) -> 
             update(AuditEntry).where(AuditEntry.signup_ref == signup.ref).values(signup_ref=pseudonym)
         )
         await audit(session, None, "signup_erased", pseudonym, detail=why)
+    await strip_cards(session, rows)
     await drop_about(session, "signup", [s.id for s in rows])
     if rows:
         await session.execute(delete(Signup).where(Signup.id.in_([s.id for s in rows])))
