@@ -35,7 +35,7 @@ async def prepare(settings: Settings) -> tuple[Bot, Dispatcher]:
     gc.freeze()
     dp = build_dispatcher(settings, engine, search)
     dp["engine"] = engine
-    bot = make_bot(settings.bot_token or "", settings.telegram_api_base)
+    bot = make_bot(settings.bot_token or "", settings.telegram_api_base, metrics=dp["metrics"])
     return bot, dp
 
 

@@ -14,6 +14,7 @@ from aiogram.types import BotCommand, LinkPreviewOptions
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.health import Metrics, RetryAfterCounter, UpdateMetrics
 from bot.i18n import LANGUAGES, PersonI18nMiddleware, make_i18n
 from bot.logs import quiet_libraries
 from bot.middlewares import DbSessionMiddleware, PersonMiddleware, ThrottlingMiddleware
@@ -52,10 +53,15 @@ def build_dispatcher(
     quiet_libraries()  # they would log what people typed (see bot.logs)
     storage = storage or make_storage(settings)
     outage = OutageMonitor()  # one per dispatcher: the log says an outage once, not per update
-    demand_log = DemandLog(make_sessionmaker(engine), outage=outage, wording=Wording.of(search))
+    metrics = Metrics()
+    demand_log = DemandLog(
+        make_sessionmaker(engine), outage=outage, wording=Wording.of(search), on_answer=metrics.answered
+    )
     search = search.confirmed_within(settings.dates_confirmed_months)
     assistant = Assistant(search, demand_log, settings.page_size)
     dp = Dispatcher(storage=storage, assistant=assistant, settings=settings, outage=outage)
+    dp["metrics"] = metrics
+    dp.update.outer_middleware(UpdateMetrics(metrics))  # outermost: the time includes every middleware
     dp.update.outer_middleware(DbSessionMiddleware(make_sessionmaker(engine), outage))
     dp.update.outer_middleware(PersonMiddleware(PersonCache(settings.person_cache_seconds)))
     i18n = i18n or make_i18n(settings.default_language)
@@ -126,13 +132,17 @@ def _pin_response_models() -> list[type]:
 _PINNED_RESPONSES: list[type] = []
 
 
-def make_bot(token: str, api_base: str | None = None, retry_seconds: float = 30.0) -> Bot:
+def make_bot(
+    token: str, api_base: str | None = None, retry_seconds: float = 30.0, metrics: Metrics | None = None
+) -> Bot:
     """The bot; a reply Telegram refuses with a 429 is sent again after the wait it names."""
     if not _PINNED_RESPONSES:
         _PINNED_RESPONSES.extend(_pin_response_models())
     api = TelegramAPIServer.from_base(api_base) if api_base else None
     session = JsonAiohttpSession(api=api) if api else JsonAiohttpSession()
     session.middleware(RetryAfterMiddleware(max_wait=retry_seconds))
+    if metrics is not None:  # inside the retry: every refusal counts, also those retried
+        session.middleware(RetryAfterCounter(metrics))
     return Bot(
         token,
         session=session,

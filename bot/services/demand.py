@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -81,8 +81,10 @@ class DemandLog:
         backlog: int = 50_000,
         outage: OutageMonitor | None = None,
         wording: Wording | None = None,
+        on_answer: Callable[[int], None] | None = None,
     ):
         self.sessionmaker = sessionmaker
+        self.on_answer = on_answer  # told each answer's number of results (the metrics)
         self.outage = outage
         self.wording = wording
         self.flush_seconds, self.batch, self.backlog = flush_seconds, batch, backlog
@@ -96,6 +98,8 @@ class DemandLog:
 
     def add(self, answer: Answer, text: str | None = None) -> int:
         ref = next(self._refs)
+        if self.on_answer is not None:
+            self.on_answer(answer.total)
         self.pending[ref] = {**row_values(answer, text, self.wording), "ref": ref}
         if len(self.pending) >= self.batch:
             self._full.set()
