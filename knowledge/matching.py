@@ -146,7 +146,30 @@ class Vocabulary:
                     terms, score = max(prefix, self._fuzzy(key), key=lambda ts: ts[1])
                 if terms:
                     found.append(Match(i, j + 1, tuple(terms), score))
-        return found
+        return _without_shadowing_typos(found, toks)
+
+
+def _without_shadowing_typos(found: list[Match], toks: list[str]) -> list[Match]:
+    """Drop typo matches of joined words that would hide what the words say exactly.
+
+    Joining words lets "Senioren Tref" reach "Seniorentreff", but joined with a one-letter
+    preposition ("w Oststadt", Polish "in") a district reads as another one ("Weststadt"),
+    and a typo match of two words must not win over a word matched exactly inside it.
+    """
+    exact_inside: dict[int, set[str]] = defaultdict(set)
+    for m in found:
+        if m.score >= 1.0 and m.length == 1:
+            exact_inside[m.start].update(t.kind for t in m.terms)
+    kept = []
+    for m in found:
+        if m.score < 1.0 and m.length > 1:
+            if any(len(toks[k]) < 2 for k in range(m.start, m.end)):
+                continue
+            kinds = {t.kind for t in m.terms}
+            if any(exact_inside[k] & kinds for k in range(m.start, m.end)):
+                continue
+        kept.append(m)
+    return kept
 
 
 def select(matches: list[Match]) -> list[Match]:

@@ -501,6 +501,11 @@ class Gazetteer:
         street_match: Match | None = None
         for m, t in by_kind.get("street", []):
             info = self.streets[int(t.targets[0][0].split(":")[1])]
+            in_named = named_district is None or info.part_in(named_district)["district"] == named_district
+            if m.score < 1.0 and not in_named:
+                # a street only resembled by the words ("weit weg" ~ "Weinweg") and not in
+                # the district the person names: the named district is what they said
+                continue
             number = self.house_number_after(toks, m)
             part = info.part_in(named_district)
             alternatives = tuple(p["district"] for p in info.parts if p["district"] != part["district"])

@@ -321,3 +321,33 @@ def test_generic_names_do_not_invent_a_place(knowledge, text):
 )
 def test_landmarks_in_other_languages_and_inflections(knowledge, text, label):
     assert place_of(knowledge, text).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # "weit weg" resembles the street "Weinweg" (Oststadt); the named district is what was said
+        ("Meine Oma lebt allein in Mühlburg, wir wohnen weit weg. Wer berät uns?", 8),
+        ("Die Kinder wohnen weit weg. Ich wohne in Palmbach.", 25),
+    ],
+)
+def test_a_street_the_words_only_resemble_gives_way_to_the_named_district(knowledge, text, number):
+    place = place_of(knowledge, text)
+    assert place.district == number and place.kind == "district"
+
+
+def test_an_exact_street_outside_the_named_district_still_counts(knowledge):
+    place = place_of(knowledge, "Pfinztalstraße 5 in Mühlburg")  # a street of Durlach, written exactly
+    assert place.kind == "street" and place.label == "Pfinztalstraße" and place.district == 19
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Chciałabym pomagać w Oststadt", 7),  # Polish "w" joined to Oststadt reads as Weststadt
+        ("Я живу в Oststadt", 7),
+        ("wolontariat w Südstadt", 3),
+    ],
+)
+def test_a_one_letter_preposition_does_not_join_a_district_name(knowledge, text, number):
+    assert place_of(knowledge, text).district == number
